@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const fail_kind_names[MMT_FK__COUNT] = {
+	[MMT_FK_VERIFY] = "verify", [MMT_FK_ERRNO] = "errno", [MMT_FK_SIGNAL] = "signal",
+	[MMT_FK_OOM] = "oom",	    [MMT_FK_HANG] = "hang",   [MMT_FK_EXIT] = "exit",
+	[MMT_FK_KMSG] = "kmsg",	    [MMT_FK_TAINT] = "taint",
+};
+
+const char *mmt_status_name(int status)
+{
+	switch (status) {
+	case MMT_PASS:
+		return "pass";
+	case MMT_FAIL:
+		return "fail";
+	case MMT_SKIP:
+		return "skip";
+	case MMT_ERROR:
+		return "error";
+	}
+	return "unknown";
+}
+
+const char *mmt_fail_kind_name(int kind)
+{
+	if (kind < 0 || kind >= MMT_FK__COUNT)
+		return "unknown";
+	return fail_kind_names[kind];
+}
+
+int mmt_fail_kind_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < MMT_FK__COUNT; i++)
+		if (!strcmp(fail_kind_names[i], name))
+			return i;
+	return -EINVAL;
+}
+
+static size_t wshared_size(unsigned nrec, unsigned nops)
+{
+	size_t sz = sizeof(struct mmt_wshared) + (size_t)nrec * nops * sizeof(struct mmt_hist);
+
+	return (sz + 4095) & ~(size_t)4095;
+}
+
+int mmt_shared_create(struct mmt_shared **out, unsigned nworkers, unsigned nrec, unsigned nops)
+{
+	size_t stride = wshared_size(nrec, nops), size = 4096 + stride * nworkers;
+	struct mmt_shared *sh;
+	unsigned w, r, o;
+
+	if (!nworkers || !nrec || !nops || nops > MMT_MAX_OPS || nrec > MMT_MAX_RECORDERS)
+		return -EINVAL;
+	/* Shared so that workers and their children write where the runner reads. */
+	sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+		  -1, 0);
+	if (sh == MAP_FAILED)
+		return -errno;
+	sh->nworkers = nworkers;
+	sh->nrec = nrec;
+	sh->nops = nops;
+	sh->wstride = stride;
+	sh->size = size;
+	for (w = 0; w < nworkers; w++)
+		for (r = 0; r < nrec; r++)
+			for (o = 0; o < nops; o++)
+				mmt_hist_init(mmt_shared_hist(sh, w, r, o));
+	*out = sh;
+	return 0;
+}
+
+void mmt_shared_destroy(struct mmt_shared *sh)
+{
+	if (sh)
+		munmap(sh, sh->size);
+}
+
+struct mmt_wshared *mmt_shared_worker(struct mmt_shared *sh, unsigned worker)
+{
+	return (struct mmt_wshared *)((char *)sh + 4096 + sh->wstride * worker);
+}
+
+struct mmt_hist *mmt_shared_hist(struct mmt_shared *sh, unsigned worker, unsigned rec, unsigned op)
+{
+	struct mmt_hist *h = (struct mmt_hist *)(mmt_shared_worker(sh, worker) + 1);
+
+	return &h[rec * sh->nops + op];
+}
+
+uint64_t mmt_shared_progress(struct mmt_shared *sh, unsigned worker)
+{
+	uint64_t n = __atomic_load_n(&mmt_shared_worker(sh, worker)->beat, __ATOMIC_RELAXED);
+	unsigned r, o;
+
+	for (r = 0; r < sh->nrec; r++)
+		for (o = 0; o < sh->nops; o++)
+			n += __atomic_load_n(&mmt_shared_hist(sh, worker, r, o)->count,
+					     __ATOMIC_RELAXED);
+	return n;
+}
+
+uint64_t mmt_shared_op_count(struct mmt_shared *sh, unsigned op)
+{
+	uint64_t n = 0;
+	unsigned w, r;
+
+	for (w = 0; w < sh->nworkers; w++)
+		for (r = 0; r < sh->nrec; r++)
+			n += __atomic_load_n(&mmt_shared_hist(sh, w, r, op)->count,
+					     __ATOMIC_RELAXED);
+	return n;
+}
+
+void mmt_worker_init(struct mmt_worker *w, struct mmt_shared *sh, unsigned id, uint64_t seed,
+		     const void *opts)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->nworkers = sh->nworkers;
+	w->seed = seed;
+	w->opts = opts;
+	w->sh = sh;
+	w->ws = mmt_shared_worker(sh, id);
+	w->hist = mmt_shared_hist(sh, id, 0, 0);
+	w->nrec = sh->nrec;
+	w->nops = sh->nops;
+	w->pagesz = sysconf(_SC_PAGESIZE);
+	w->node = -1;
+}
+
+/* Claim a slot; NULL when the kept slots are used up (the count still grows). */
+static struct mmt_failure *fail_slot(struct mmt_worker *w, int kind, int op)
+{
+	uint32_t i = __atomic_fetch_add(&w->ws->nfail, 1, __ATOMIC_RELAXED);
+	struct mmt_failure *f;
+
+	if (i >= MMT_MAX_FAILS)
+		return NULL;
+	f = &w->ws->fail[i];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->worker = (int32_t)w->id;
+	f->pid = getpid();
+	f->op = op;
+	f->t_ns = mmt_mono_ns();
+	return f;
+}
+
+void mmt_fail(struct mmt_worker *w, int kind, int op, int err, uint64_t addr, const char *fmt, ...)
+{
+	struct mmt_failure *f = fail_slot(w, kind, op);
+	va_list ap;
+
+	if (!f)
+		return;
+	f->err = err;
+	f->addr = addr;
+	va_start(ap, fmt);
+	vsnprintf(f->detail, sizeof(f->detail), fmt, ap);
+	va_end(ap);
+}
+
+void mmt_fail_errno(struct mmt_worker *w, int op, const char *call, int err)
+{
+	mmt_fail(w, MMT_FK_ERRNO, op, err, 0, "%s: %s (errno %d)", call, strerror(err), err);
+}
+
+void mmt_fail_verify(struct mmt_worker *w, int op, const void *addr, const struct mmt_tag *want,
+		     const struct mmt_verify *v)
+{
+	struct mmt_failure *f = fail_slot(w, MMT_FK_VERIFY, op);
+	char ws[72], fs[72];
+
+	if (!f)
+		return;
+	f->vclass = v->vclass;
+	f->addr = (uint64_t)(uintptr_t)addr + v->offset;
+	f->want = *want;
+	f->found = v->found;
+	mmt_tag_format(want, ws, sizeof(ws));
+	mmt_tag_format(&v->found, fs, sizeof(fs));
+	snprintf(f->detail, sizeof(f->detail),
+		 "%s at +%zu: expected %s, found %s (word %016llx, want %016llx)",
+		 mmt_vclass_name(v->vclass), v->offset, ws, fs, (unsigned long long)v->got_word,
+		 (unsigned long long)v->want_word);
+}
+
+const struct mmt_fault *mmt_fault_of(struct mmt_shared *sh, unsigned worker, pid_t pid)
+{
+	struct mmt_wshared *ws = mmt_shared_worker(sh, worker);
+	uint32_t i, n = __atomic_load_n(&ws->nfault, __ATOMIC_ACQUIRE);
+
+	if (n > MMT_MAX_FAULTS)
+		n = MMT_MAX_FAULTS;
+	for (i = n; i-- > 0;)
+		if (ws->fault[i].pid == pid)
+			return &ws->fault[i];
+	return NULL;
+}
+
+void mmt_child_status(struct mmt_worker *w, int op, pid_t pid, int status, const char *role)
+{
+	const struct mmt_fault *ft;
+	int sig;
+
+	if (WIFEXITED(status)) {
+		if (WEXITSTATUS(status))
+			mmt_fail(w, MMT_FK_EXIT, op, WEXITSTATUS(status), 0,
+				 "%s %d exited with status %d", role, pid, WEXITSTATUS(status));
+		return;
+	}
+	if (!WIFSIGNALED(status))
+		return;
+	sig = WTERMSIG(status);
+	ft = mmt_fault_of(w->sh, w->id, pid);
+	if (ft && ft->sig == sig) {
+		mmt_fail(w, MMT_FK_SIGNAL, op, sig, ft->addr,
+			 "%s %d killed by %s at %#llx (code %d)", role, pid, strsignal(sig),
+			 (unsigned long long)ft->addr, ft->code);
+		return;
+	}
+	mmt_fail(w, MMT_FK_SIGNAL, op, sig, 0, "%s %d killed by %s", role, pid, strsignal(sig));
+}
+
+void mmt_metric(struct mmt_worker *w, const char *key, double value)
+{
+	struct mmt_wshared *ws = w->ws;
+	uint32_t i;
+
+	for (i = 0; i < ws->nmetric; i++) {
+		if (!strcmp(ws->metric[i].key, key)) {
+			ws->metric[i].value = value;
+			return;
+		}
+	}
+	if (ws->nmetric >= MMT_MAX_METRICS)
+		return;
+	snprintf(ws->metric[i].key, sizeof(ws->metric[i].key), "%s", key);
+	ws->metric[i].value = value;
+	ws->nmetric++;
+}
+
+void mmt_note(struct mmt_worker *w, const char *fmt, ...)
+{
+	uint32_t i = __atomic_fetch_add(&w->ws->nnote, 1, __ATOMIC_RELAXED);
+	va_list ap;
+
+	if (i >= MMT_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->ws->note[i], sizeof(w->ws->note[i]), fmt, ap);
+	va_end(ap);
+}
+
+int mmt_worker_verdict(struct mmt_worker *w, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	w->ws->status = status;
+	va_start(ap, fmt);
+	vsnprintf(w->ws->reason, sizeof(w->ws->reason), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static struct mmt_wshared *fault_ws;
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	uint32_t i = __atomic_fetch_add(&fault_ws->nfault, 1, __ATOMIC_ACQ_REL);
+
+	(void)uc;
+	if (i < MMT_MAX_FAULTS) {
+		fault_ws->fault[i].pid = getpid();
+		fault_ws->fault[i].sig = sig;
+		fault_ws->fault[i].code = si->si_code;
+		fault_ws->fault[i].addr = (uint64_t)(uintptr_t)si->si_addr;
+	}
+	/* Die of the same signal so the parent's wait status tells the truth. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int mmt_catch_faults(struct mmt_worker *w)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+	struct sigaction sa;
+	size_t i;
+
+	fault_ws = w->ws;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < MMT_ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], &sa, NULL))
+			return -errno;
+	return 0;
+}

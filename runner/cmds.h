@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The subcommands; each returns the process exit code. argv[0] is the subcommand. */
+#ifndef MMT_CMDS_H
+#define MMT_CMDS_H
+
+int mmt_cmd_run(int argc, char **argv);
+int mmt_cmd_list(int argc, char **argv);
+int mmt_cmd_restore(int argc, char **argv, const char *default_db);
+int mmt_cmd_topo(int argc, char **argv);
+int mmt_cmd_report(int argc, char **argv, const char *default_db);
+
+#endif

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mmtorture: a torture suite for the Linux kernel's memory-management subsystem. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "config.h"
+#include "gitrev.h"
+#include "main.h"
+
+static const char usage[] =
+	"usage: mmtorture COMMAND [options]\n"
+	"\n"
+	"Torture the kernel's memory management with stressors that recreate real mm\n"
+	"regressions, pinned over the topology; record per-op latency and every failure\n"
+	"(wrong data, signals, OOM, hangs, kernel log splats, taint) in a results store.\n"
+	"\n"
+	"commands:\n"
+	"  run [PROFILE.ini] [-w W[:opt=val,...]]...   run a profile or jobs (default profile: "
+	"quick)\n"
+	"  list [WORKLOAD]                              workloads; a workload's options and needs\n"
+	"  topo [--synthetic DESC|XML]                  the topology and each placement's plan\n"
+	"  report [RUN-ID|latest] [--json]              a stored run, job by job\n"
+	"  restore                                      put back sysfs/sysctl values a dead run "
+	"left\n"
+	"  help                                         this text\n"
+	"\n"
+	"Each command takes --help. Results: results/mmtorture.db ($MMTORTURE_DB), see\n"
+	"mmtorture(1).\n";
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "help";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "run"))
+		return mmt_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list"))
+		return mmt_cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "topo"))
+		return mmt_cmd_topo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return mmt_cmd_report(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "restore"))
+		return mmt_cmd_restore(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("mmtorture %s (%s)\n", MMT_VERSION, MMT_GIT_REV);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage, stdout);
+		return argc > 1 ? 0 : 2;
+	}
+	fprintf(stderr,
+		"mmtorture: unknown command '%s'; valid: run, list, topo, report, restore, "
+		"help\n",
+		cmd);
+	return 2;
+}

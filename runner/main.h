@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MMT_MAIN_H
+#define MMT_MAIN_H
+
+#include <stddef.h>
+
+/* results/mmtorture.db, or $MMTORTURE_DB. */
+const char *mmt_default_db(void);
+/* profiles/NAME.ini: ./profiles, then the installed and source trees. 0 or -ENOENT. */
+int mmt_find_profile(const char *name, char *path, size_t len);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MMT_REPORT_H
+#define MMT_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+/*
+ * `mmtorture report`: the run's reproducibility record, then per job: status,
+ * ops, ops/s, per-op count/p50/p90/p99/p99.9/max, failures by kind with
+ * details, kmsg lines, taint change, vmstat deltas, metrics and notes.
+ */
+int mmt_report_text(struct mmt_store *s, int64_t run_id, FILE *out);
+/* The same as one JSON document (json-c), written to out. */
+int mmt_report_json(struct mmt_store *s, int64_t run_id, FILE *out);
+/* The end-of-run table: a row per job (workload, status, ops/s, p50/p99 of each op, failures). */
+int mmt_report_summary(struct mmt_store *s, int64_t run_id, FILE *out);
+
+#endif

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every workload, one line each. Adding one is a line here and a file with its
+ * descriptor `const struct mmt_workload mmt_wl_NAME`; a missing descriptor is
+ * a link error.
+ */
+MMT_WORKLOAD(thp_fork)

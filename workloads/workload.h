@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The workload contract. A workload is a descriptor (name, summary, the bug it
+ * mirrors, what it needs, an option table, its named ops) and four hooks:
+ *
+ *   probe     in the runner, before workers start: pass (0) or skip (MMT_SKIP)
+ *             with a reason; may change sysfs for its options, only through
+ *             env->journal (restored when the job ends and on any exit).
+ *   setup     in each worker: map and fill; 0, MMT_SKIP/MMT_ERROR through
+ *             mmt_worker_verdict(), or -errno (a harness error).
+ *   run       loops until mmt_should_stop(), times each op into its recorder,
+ *             reports failures through the core; never exits the process.
+ *   teardown  tolerates a partial setup.
+ */
+#ifndef MMT_WORKLOAD_H
+#define MMT_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "journal.h"
+#include "opt.h"
+#include "worker.h"
+
+#define MMT_NEED_ROOT (1u << 0)
+#define MMT_NEED_THP (1u << 1)
+#define MMT_NEED_NUMA2 (1u << 2)
+#define MMT_NEED_DESTRUCTIVE (1u << 3)
+
+/* What the runner offers a probe. */
+struct mmt_env {
+	struct mmt_journal *journal;
+	int is_root;
+	int allow_destructive;
+	int nnodes;
+	long pagesz;
+};
+
+struct mmt_workload {
+	const char *name;
+	const char *summary;
+	const char *mirrors; /* the real regression whose shape it recreates */
+	unsigned needs;
+	const struct mmt_opt *opts; /* NULL-terminated */
+	size_t opts_size;
+	const char *const *ops; /* NULL-terminated, at most MMT_MAX_OPS */
+	/* Recorders per worker: one per thread or child that times ops. NULL: 1. */
+	unsigned (*recorders)(const void *opts);
+	int (*probe)(const void *opts, struct mmt_env *env, char *reason, size_t len);
+	int (*setup)(struct mmt_worker *w, void **state);
+	int (*run)(struct mmt_worker *w, void *state);
+	void (*teardown)(struct mmt_worker *w, void *state);
+};
+
+/* The registry (workloads/list.h). */
+extern const struct mmt_workload *const mmt_workloads[];
+extern const size_t mmt_nworkloads;
+const struct mmt_workload *mmt_workload_find(const char *name);
+unsigned mmt_workload_nops(const struct mmt_workload *wl);
+unsigned mmt_workload_recorders(const struct mmt_workload *wl, const void *opts);
+/* "root, THP" */
+int mmt_needs_format(unsigned needs, char *buf, size_t len);
+
+#endif
