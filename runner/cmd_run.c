@@ -150,7 +150,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		switch (c) {
 		case 'h':
 			fputs(run_usage, stdout);
-			return 1;
+			return -1; /* done, successfully */
 		case 'q':
 			o->quiet = 1;
 			break;
@@ -498,8 +498,10 @@ int mmt_cmd_run(int argc, char **argv)
 	r->rc.kmsg.fd = -1;
 	r->journal.fd = -1;
 	code = parse_args(argc, argv, &r->o);
-	if (code)
+	if (code) {
+		code = code < 0 ? 0 : code;
 		goto out;
+	}
 	if (!r->o.db)
 		r->o.db = mmt_default_db();
 	code = build_profile(&r->o, &r->p);

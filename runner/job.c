@@ -312,12 +312,12 @@ static int fork_workers(struct jobrun *jr)
 	return 0;
 }
 
-static void kill_worker(struct jobrun *jr, int i, int why)
+static void kill_worker(struct jobrun *jr, int i, int why, uint64_t now)
 {
 	if (!jr->pid[i] || jr->killed[i])
 		return;
 	jr->killed[i] = why;
-	jr->kill_ns[i] = mmt_mono_ns();
+	jr->kill_ns[i] = now;
 	kill(-jr->pid[i], SIGKILL);
 	kill(jr->pid[i], SIGKILL);
 }
@@ -371,7 +371,7 @@ static void give_up_stuck(struct jobrun *jr, uint64_t now)
 	int i;
 
 	for (i = 0; i < jr->nw; i++) {
-		if (!jr->pid[i] || !jr->killed[i] || now - jr->kill_ns[i] < KILL_GRACE_NS)
+		if (!jr->pid[i] || !jr->killed[i] || now < jr->kill_ns[i] + KILL_GRACE_NS)
 			continue;
 		runner_fail(
 			jr, MMT_FK_HANG, i, jr->pid[i],
@@ -402,7 +402,7 @@ static void watchdog(struct jobrun *jr, uint64_t now)
 		runner_fail(jr, MMT_FK_HANG, i, jr->pid[i],
 			    "worker %d (pid %d) made no progress for %.1fs; killed", i, jr->pid[i],
 			    (double)(now - jr->progress_ns[i]) / NS_PER_S);
-		kill_worker(jr, i, KILLED_HANG);
+		kill_worker(jr, i, KILLED_HANG, now);
 	}
 }
 
@@ -427,7 +427,7 @@ static void enforce_stop(struct jobrun *jr, uint64_t now)
 			jr, MMT_FK_HANG, i, jr->pid[i],
 			"worker %d (pid %d) did not stop within %llds of the stop request; killed",
 			i, jr->pid[i], STOP_GRACE_NS / NS_PER_S);
-		kill_worker(jr, i, KILLED_STOP);
+		kill_worker(jr, i, KILLED_STOP, now);
 	}
 }
 
