@@ -212,25 +212,33 @@ const struct mmt_fault *mmt_fault_of(struct mmt_shared *sh, unsigned worker, pid
 void mmt_child_status(struct mmt_worker *w, int op, pid_t pid, int status, const char *role)
 {
 	const struct mmt_fault *ft;
+	struct mmt_failure *f;
 	int sig;
 
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return;
+	if (!WIFEXITED(status) && !WIFSIGNALED(status))
+		return;
+	f = fail_slot(w, WIFEXITED(status) ? MMT_FK_EXIT : MMT_FK_SIGNAL, op);
+	if (!f)
+		return;
+	f->pid = pid; /* the dead one: the runner matches OOM-killer lines by pid */
 	if (WIFEXITED(status)) {
-		if (WEXITSTATUS(status))
-			mmt_fail(w, MMT_FK_EXIT, op, WEXITSTATUS(status), 0,
-				 "%s %d exited with status %d", role, pid, WEXITSTATUS(status));
+		f->err = WEXITSTATUS(status);
+		snprintf(f->detail, sizeof(f->detail), "%s %d exited with status %d", role, pid,
+			 f->err);
 		return;
 	}
-	if (!WIFSIGNALED(status))
-		return;
 	sig = WTERMSIG(status);
+	f->err = sig;
 	ft = mmt_fault_of(w->sh, w->id, pid);
 	if (ft && ft->sig == sig) {
-		mmt_fail(w, MMT_FK_SIGNAL, op, sig, ft->addr,
-			 "%s %d killed by %s at %#llx (code %d)", role, pid, strsignal(sig),
-			 (unsigned long long)ft->addr, ft->code);
+		f->addr = ft->addr;
+		snprintf(f->detail, sizeof(f->detail), "%s %d killed by %s at %#llx (code %d)", role,
+			 pid, strsignal(sig), (unsigned long long)ft->addr, ft->code);
 		return;
 	}
-	mmt_fail(w, MMT_FK_SIGNAL, op, sig, 0, "%s %d killed by %s", role, pid, strsignal(sig));
+	snprintf(f->detail, sizeof(f->detail), "%s %d killed by %s", role, pid, strsignal(sig));
 }
 
 void mmt_metric(struct mmt_worker *w, const char *key, double value)

@@ -130,10 +130,12 @@ static int report_write(struct mmt_store *s, const struct report_args *a, int64_
 		}
 	}
 	rc = a->json ? mmt_report_json(s, id, out) : mmt_report_text(s, id, out);
-	if (a->out && fclose(out) && !rc)
+	if (a->out) {
+		if (fclose(out) && !rc)
+			rc = -errno;
+	} else if (fflush(out) && !rc) {
 		rc = -errno;
-	else if (!a->out && fflush(out) && !rc)
-		rc = -errno;
+	}
 	if (rc) {
 		fprintf(stderr, "mmtorture report: %s: run %lld: %s %s\n", a->db, (long long)id,
 			strerror(-rc), mmt_store_errmsg(s));

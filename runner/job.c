@@ -475,6 +475,7 @@ static void progress(struct jobrun *jr, uint64_t now, int last)
 	struct mmt_runctx *rc = jr->rc;
 	uint64_t ops = 0, interval = rc->progress_tty ? NS_PER_S / 4 : 10 * NS_PER_S;
 	double el = (double)(now - jr->t_start) / NS_PER_S, rate = 0;
+	char name[96];
 	int op;
 
 	if (!rc->progress || (!last && now < jr->next_progress))
@@ -484,8 +485,10 @@ static void progress(struct jobrun *jr, uint64_t now, int last)
 		ops += jr->last_count[op];
 	if (jr->nint && el > 0)
 		rate = (double)ops / ((double)jr->nint * (double)rc->interval_ns / NS_PER_S);
-	fprintf(rc->progress, "%s[%d/%d] %-16s %6.1fs/%.0fs  %10.0f ops/s  failures %llu%s",
-		rc->progress_tty ? "\r\033[K" : "", jr->jp->seq, rc->njobs, jr->wl->name, el,
+	snprintf(name, sizeof(name), "%s%s%s", jr->wl->name, jr->res->label[0] ? ":" : "",
+		 jr->res->label);
+	fprintf(rc->progress, "%s[%d/%d] %-24s %6.1fs/%.0fs  %10.0f ops/s  failures %llu%s",
+		rc->progress_tty ? "\r\033[K" : "", jr->jp->seq, rc->njobs, name, el,
 		(double)jr->jp->duration_ns / NS_PER_S, rate,
 		(unsigned long long)failures_so_far(jr), rc->progress_tty && !last ? "" : "\n");
 	fflush(rc->progress);

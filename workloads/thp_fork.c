@@ -557,7 +557,10 @@ static __attribute__((noreturn)) void child_main(struct thp_fork *tf, unsigned c
 	uint64_t rnd = tf->w->seed ^ (tf->round << 20) ^ (c + 1) ^ 0x9e3779b97f4a7c15ull;
 	int split_first;
 
+	/* Die with the worker; if it died before this line, go now. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != tf->w->ws->pid)
+		_exit(0);
 	for (thp = 0; thp < nthp && !mmt_should_stop(tf->w); thp++) {
 		split_first =
 			tf->o->order == O_BOTH ? (int)(thp & 1) : tf->o->order == O_SPLIT_FIRST;

@@ -42,5 +42,28 @@ expect_match "journal" "$(cat "$DB.sysfs-journal")" "$knob"$'\t'never
 expect_match "restored message" "$(cat "$T/next")" 'restored [0-9]+ sysfs/sysctl setting'
 expect_match "restored knob" "$(cat $knob)" '\[never\]'
 expect_eq "journal empty" "$(stat -c %s "$DB.sysfs-journal")" 0
+
+# SIGINT or SIGTERM mid-job: the workers stop, the knob is put back before the
+# runner exits, the job and the run say interrupted, and the journal is empty.
+for sig in INT TERM; do
+	echo never >$knob
+	"$M" run -q -n 1 -w thp_fork:size=16M,thp_size=64K,duration=60s >"$T/sig" 2>&1 &
+	run=$!
+	for _ in $(seq 300); do
+		grep -q '\[madvise\]' $knob && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -$sig $run
+	wait $run
+	rc=$?
+	want=130
+	[ $sig = TERM ] && want=143
+	expect_eq "SIG$sig exit" "$rc" "$want"
+	expect_match "SIG$sig knob" "$(cat $knob)" '\[never\]'
+	expect_eq "SIG$sig run" "$(q "select status from runs order by id desc limit 1")" interrupted
+	expect_match "SIG$sig job" "$(q "select status || ': ' || reason from jobs order by id desc limit 1")" '^error: interrupted by'
+	expect_eq "SIG$sig journal" "$(stat -c %s "$DB.sysfs-journal")" 0
+done
 echo "$orig" >$knob
 done_test

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install what mmtorture needs from Debian (12 or newer) and build it into ./build.
+# Idempotent: a second run only rebuilds what changed. Run as root (or with sudo).
+set -eu
+cd "$(dirname "$0")"
+
+PACKAGES="meson ninja-build gcc pkg-config git libnuma-dev liburing-dev libhwloc-dev
+	libinih-dev libjson-c-dev libsqlite3-dev zlib1g-dev sqlite3 jq gnuplot-nox
+	util-linux procps"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	echo "bootstrap: installing$missing"
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+[ -d build ] || meson setup build
+meson compile -C build
