@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,8 +63,8 @@ static unsigned nops(const struct mmt_workload *wl)
 	return n;
 }
 
-static __attribute__((noreturn)) void worker(const struct mmt_workload *wl,
-					      struct mmt_shared *sh, void *opts, int cpu)
+static __attribute__((noreturn)) void worker(const struct mmt_workload *wl, struct mmt_shared *sh,
+					     void *opts, int cpu)
 {
 	struct mmt_worker w;
 	cpu_set_t set;
@@ -73,6 +74,12 @@ static __attribute__((noreturn)) void worker(const struct mmt_workload *wl,
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+	/* MMT_BENCH_BIND=1: bind memory to node 0 as a worker is, to price that alone. */
+	if (getenv("MMT_BENCH_BIND")) {
+		unsigned long mask = 1;
+
+		syscall(SYS_set_mempolicy, 2 /* MPOL_BIND */, &mask, 64);
+	}
 	mmt_worker_init(&w, sh, 0, 1, opts);
 	r = wl->setup(&w, &state);
 	if (!r)
@@ -84,7 +91,7 @@ static __attribute__((noreturn)) void worker(const struct mmt_workload *wl,
 int main(int argc, char **argv)
 {
 	const struct mmt_workload *wl = &mmt_wl_thp_fork;
-	const char *keys[] = { "pgfault", "thp_split_pmd", "thp_fault_alloc" };
+	const char *keys[] = {"pgfault", "thp_split_pmd", "thp_fault_alloc"};
 	unsigned long long before[3], after[3];
 	struct mmt_shared *sh;
 	uint64_t t0, t1;

@@ -1,17 +1,23 @@
 #!/bin/bash
-# The harness's price on thp_fork: the full runner (pinned worker, per-op timing
-# and histograms, 1 s throughput series, kmsg/taint/vmstat watch, SQLite) against
-# the same workload code built with no timing and no stats, run bare. Alternating
-# runs, the same seconds, the same CPU; rates from the kernel's own counters
-# (pgfault: COW and fault-in faults; thp_split_pmd: PMD splits).
+# The harness's price on thp_fork, split in two:
+#   bare    the workload's own code built with no timing and no stats, run by a
+#           tiny driver (one pinned process; no monitor, no kmsg, no store);
+#   timed   the same driver with per-op timing and histograms on;
+#   harness mmtorture run: pinned, memory-bound worker, 1 s throughput series,
+#           kmsg/taint/vmstat watch, hang watchdog, SQLite.
+# Each round runs the three back to back on the same CPU for the same seconds;
+# rates come from the kernel's own counters (pgfault: the COW and fault-in
+# faults; thp_split_pmd: PMD splits). The machine drifts between rounds, so the
+# figure is the median over rounds of each round's ratio, with its quartiles.
 #
-# usage: thp_fork_overhead.sh MMTORTURE THP_FORK_BARE [REPS] [SECONDS] [OPTS]
+# usage: thp_fork_overhead.sh MMTORTURE BARE BARE_TIMED [ROUNDS] [SECONDS] [OPTS]
 set -eu
 M=$1
 BARE=$2
-REPS=${3:-5}
-SECS=${4:-10}
-OPTS=${5:-size=64M,children=1,threads=1}
+TIMED=$3
+ROUNDS=${4:-15}
+SECS=${5:-4}
+OPTS=${6:-size=64M,children=1,threads=1}
 CPU=0
 T=$(mktemp -d /tmp/mmt-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -30,34 +36,42 @@ harness() {
 	echo "$(rate "$f" "$e") $(rate "$s" "$e")"
 }
 
-bare() {
+driver() { # binary
 	local out
-	out=$("$BARE" "$SECS" $CPU "$OPTS")
+	out=$("$1" "$SECS" $CPU "$OPTS")
 	set -- $out
 	echo "$(rate "$4" "$2") $(rate "$6" "$2")"
 }
 
-median() {
-	sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+quartiles() { # -> "q1 median q3"
+	sort -g | awk '{ a[NR] = $1 }
+		function q(p,  i) { i = 1 + p * (NR - 1); return a[int(i)] + (i - int(i)) * (a[int(i) + 1] - a[int(i)]) }
+		END { printf "%.4f %.4f %.4f", q(0.25), q(0.5), q(0.75) }'
 }
 
-echo "thp_fork:$OPTS, ${SECS}s x $REPS each, alternating, cpu $CPU"
-: >"$T/h"
-: >"$T/b"
-for i in $(seq "$REPS"); do
-	bare >>"$T/b"
-	harness >>"$T/h"
-	echo "  rep $i: bare $(tail -1 "$T/b")  harness $(tail -1 "$T/h")  (faults/s splits/s)"
+echo "thp_fork:$OPTS, $ROUNDS rounds of bare/timed/harness, ${SECS}s each, cpu $CPU"
+: >"$T/r"
+for i in $(seq "$ROUNDS"); do
+	b=$(driver "$BARE")
+	t=$(driver "$TIMED")
+	h=$(harness)
+	echo "$b $t $h" >>"$T/r"
+	echo "  round $i: faults/s splits/s  bare $b  timed $t  harness $h"
 done
-bf=$(cut -d' ' -f1 "$T/b" | median)
-hf=$(cut -d' ' -f1 "$T/h" | median)
-bs=$(cut -d' ' -f2 "$T/b" | median)
-hs=$(cut -d' ' -f2 "$T/h" | median)
-printf '\n%-22s %14s %14s %10s\n' "rate (median)" bare harness "harness/bare"
-printf '%-22s %14.0f %14.0f %10.4f\n' "faults/s (COW)" "$bf" "$hf" "$(awk -v a="$hf" -v b="$bf" 'BEGIN{print a/b}')"
-printf '%-22s %14.0f %14.0f %10.4f\n' "PMD splits/s" "$bs" "$hs" "$(awk -v a="$hs" -v b="$bs" 'BEGIN{print a/b}')"
+echo
+printf '%-16s %-18s %10s %10s %10s   %s\n' metric ratio q1 median q3 "median rates (bare / timed / harness)"
+for col in 1 2; do
+	name=faults/s
+	[ $col = 2 ] && name=splits/s
+	med() { awk -v c="$1" '{ print $c }' "$T/r" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+	rates="$(med $col) / $(med $((col + 2))) / $(med $((col + 4)))"
+	read -r q1 m q3 <<<"$(awk -v a=$((col + 2)) -v b=$col '{ print $a / $b }' "$T/r" | quartiles)"
+	printf '%-16s %-18s %10s %10s %10s   %s\n' "$name" "timed/bare" "$q1" "$m" "$q3" "$rates"
+	read -r q1 m q3 <<<"$(awk -v a=$((col + 4)) -v b=$col '{ print $a / $b }' "$T/r" | quartiles)"
+	printf '%-16s %-18s %10s %10s %10s\n' "" "harness/bare" "$q1" "$m" "$q3"
+done
 id=$(sqlite3 "$T/h.db" "select max(id) from jobs")
 echo
-echo "harness per-op latency, last run (raw limits in shared/notes/MACHINE.md:"
+echo "harness per-op latency, last round (raw limits in shared/notes/MACHINE.md:"
 echo "  COW fault ~4.4 us in a fork+write loop; PMD split by MADV_DONTNEED ~12.6 us):"
 sqlite3 -column "$T/h.db" "select name, count, round(p50_ns/1000.0,2) as p50_us, round(p99_ns/1000.0,2) as p99_us from job_ops where job_id=$id"

@@ -162,7 +162,7 @@ static int journal_append(struct mmt_journal *j, const char *path, const char *o
 	return fsync(j->fd) ? -errno : 0;
 }
 
-int mmt_sysfs_write(struct mmt_journal *j, const char *path, const char *value)
+int mmt_journal_save(struct mmt_journal *j, const char *path)
 {
 	char raw[512], old[512], *buf;
 	size_t len;
@@ -179,12 +179,14 @@ int mmt_sysfs_write(struct mmt_journal *j, const char *path, const char *value)
 		return r;
 	has = journal_has(buf, path);
 	free(buf);
-	if (!has) {
-		r = journal_append(j, path, old);
-		if (r)
-			return r;
-	}
-	return write_value(path, value);
+	return has ? 0 : journal_append(j, path, old);
+}
+
+int mmt_sysfs_write(struct mmt_journal *j, const char *path, const char *value)
+{
+	int r = mmt_journal_save(j, path);
+
+	return r ? r : write_value(path, value);
 }
 
 int mmt_journal_restore(struct mmt_journal *j)

@@ -35,6 +35,12 @@ int mmt_journal_pending(struct mmt_journal *j);
 int mmt_journal_restore(struct mmt_journal *j);
 /* Save the current value (once per path until restored), then write value. */
 int mmt_sysfs_write(struct mmt_journal *j, const char *path, const char *value);
+/*
+ * Only save the current value: for attributes a worker process will write
+ * later (memory block or CPU online state), so that the runner, which owns the
+ * journal, puts them back whatever happens to the worker.
+ */
+int mmt_journal_save(struct mmt_journal *j, const char *path);
 
 /* Read an attribute, without the trailing newline. */
 int mmt_sysfs_read(const char *path, char *buf, size_t len);

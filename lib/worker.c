@@ -137,6 +137,7 @@ void mmt_worker_init(struct mmt_worker *w, struct mmt_shared *sh, unsigned id, u
 	w->nops = sh->nops;
 	w->pagesz = sysconf(_SC_PAGESIZE);
 	w->node = -1;
+	w->ws->pid = getpid(); /* called in the worker process itself */
 }
 
 /* Claim a slot; NULL when the kept slots are used up (the count still grows). */
@@ -234,8 +235,8 @@ void mmt_child_status(struct mmt_worker *w, int op, pid_t pid, int status, const
 	ft = mmt_fault_of(w->sh, w->id, pid);
 	if (ft && ft->sig == sig) {
 		f->addr = ft->addr;
-		snprintf(f->detail, sizeof(f->detail), "%s %d killed by %s at %#llx (code %d)", role,
-			 pid, strsignal(sig), (unsigned long long)ft->addr, ft->code);
+		snprintf(f->detail, sizeof(f->detail), "%s %d killed by %s at %#llx (code %d)",
+			 role, pid, strsignal(sig), (unsigned long long)ft->addr, ft->code);
 		return;
 	}
 	snprintf(f->detail, sizeof(f->detail), "%s %d killed by %s", role, pid, strsignal(sig));

@@ -22,7 +22,7 @@
 #include "mmt.h"
 #include "tag.h"
 
-#define MMT_MAX_OPS 8
+#define MMT_MAX_OPS 16
 #define MMT_MAX_RECORDERS 64
 #define MMT_MAX_FAILS 64 /* kept per worker; more are counted */
 #define MMT_MAX_METRICS 16
@@ -113,6 +113,7 @@ struct mmt_worker {
 	long pagesz;
 	int node; /* memory node it is bound to, -1 if unknown */
 	uint64_t duration_ns;
+	const char *scratch; /* a directory on a real filesystem (O_DIRECT, files) */
 };
 
 /* Runner side: one block for the job; -errno. */
@@ -123,6 +124,7 @@ struct mmt_hist *mmt_shared_hist(struct mmt_shared *sh, unsigned worker, unsigne
 /* Sum of op counts and beats of one worker: the watchdog's notion of progress. */
 uint64_t mmt_shared_progress(struct mmt_shared *sh, unsigned worker);
 uint64_t mmt_shared_op_count(struct mmt_shared *sh, unsigned op);
+/* In the worker process itself (it records its pid for its children's checks). */
 void mmt_worker_init(struct mmt_worker *w, struct mmt_shared *sh, unsigned id, uint64_t seed,
 		     const void *opts);
 

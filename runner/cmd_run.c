@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -42,6 +43,8 @@ static const char run_usage[] =
 	"  -r, --repeat N                  run each job N times\n"
 	"      --hang-timeout TIME         kill a worker without progress this long (60s)\n"
 	"      --db PATH                   results database (results/mmtorture.db)\n"
+	"      --scratch DIR               workloads' files, on a real filesystem (DB's "
+	"dir/scratch)\n"
 	"      --json FILE                 also write the run's report as JSON\n"
 	"      --tag TEXT                  label stored with the run\n"
 	"      --allow-destructive         run destructive workloads (hotplug)\n"
@@ -57,6 +60,7 @@ struct run_opts {
 	const char *db;
 	const char *json;
 	const char *tag;
+	const char *scratch;
 	int64_t duration_ns, hang_ns;
 	int workers, repeat, seed_set, destructive, bisect, quiet;
 	uint64_t seed;
@@ -65,7 +69,7 @@ struct run_opts {
 	char **w;
 };
 
-enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG };
+enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG, O_SCRATCH };
 
 static int usage_error(const char *fmt, ...) mmt_printf(1, 2);
 
@@ -159,6 +163,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_JSON:
 			o->json = optarg;
+			break;
+		case O_SCRATCH:
+			o->scratch = optarg;
 			break;
 		case O_TAG:
 			o->tag = optarg;
@@ -304,6 +311,7 @@ struct run {
 	struct mmt_store *store;
 	struct mmt_run_info ri;
 	struct mmt_runctx rc;
+	char scratch[4200];
 	int64_t run_id;
 	int fail, error, skip, pass;
 };
@@ -335,6 +343,23 @@ static int open_journal(struct run *r, const char *db)
 	return 0;
 }
 
+/* The scratch directory: --scratch, or "scratch" beside the database. */
+static int make_scratch(struct run *r, const char *db)
+{
+	const char *slash = strrchr(db, '/');
+
+	if (r->o.scratch)
+		snprintf(r->scratch, sizeof(r->scratch), "%s", r->o.scratch);
+	else
+		snprintf(r->scratch, sizeof(r->scratch), "%.*sscratch",
+			 slash ? (int)(slash - db + 1) : 0, db);
+	if (mkdir(r->scratch, 0700) && errno != EEXIST)
+		return fprintf(stderr, "mmtorture: scratch directory %s: %s\n", r->scratch,
+			       strerror(errno)),
+		       2;
+	return 0;
+}
+
 static int open_all(struct run *r, const char *db)
 {
 	char err[1024];
@@ -349,7 +374,7 @@ static int open_all(struct run *r, const char *db)
 	n = mmt_topo_load(&r->topo, NULL, err, sizeof(err));
 	if (n)
 		return fprintf(stderr, "mmtorture: topology: %s\n", err), 99;
-	return 0;
+	return make_scratch(r, db);
 }
 
 static void setup_ctx(struct run *r)
@@ -362,6 +387,7 @@ static void setup_ctx(struct run *r)
 	rc->allow = &r->p.allow;
 	snprintf(rc->uuid, sizeof(rc->uuid), "%s", r->ri.uuid);
 	rc->seed = r->ri.seed;
+	rc->scratch = r->scratch;
 	rc->allow_destructive = r->o.destructive;
 	rc->hang_timeout_ns = r->o.hang_ns ? r->o.hang_ns : r->p.hang_timeout_ns;
 	rc->interval_ns = r->p.interval_ns;

@@ -99,7 +99,7 @@ static __attribute__((noreturn)) void worker_main(struct jobrun *jr, unsigned i)
 	mmt_worker_init(&w, jr->sh, i, worker_seed(jr->rc->seed + (uint64_t)jr->jp->seq, i),
 			jr->jp->spec->opts);
 	w.duration_ns = (uint64_t)jr->jp->duration_ns;
-	w.ws->pid = getpid();
+	w.scratch = jr->rc->scratch;
 	_exit(worker_body(jr, &w));
 }
 
@@ -750,6 +750,8 @@ static int plan_workers(struct jobrun *jr)
 					 : mmt_placement_default_workers(jr->rc->topo, pl);
 		if (jr->nw < 1)
 			jr->nw = 1;
+		if (jr->wl->max_workers && (unsigned)jr->nw > jr->wl->max_workers)
+			jr->nw = (int)jr->wl->max_workers;
 		jr->plan = calloc((size_t)jr->nw, sizeof(*jr->plan));
 		r = jr->plan ? mmt_plan(jr->rc->topo, pl, jr->nw, jr->plan) : -ENOMEM;
 	}
@@ -822,6 +824,7 @@ static int prepare(struct jobrun *jr)
 		.allow_destructive = rc->allow_destructive,
 		.nnodes = rc->topo->nnode,
 		.pagesz = sysconf(_SC_PAGESIZE),
+		.scratch = rc->scratch,
 	};
 	struct mmt_job_result *res = jr->res;
 	int r;

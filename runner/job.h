@@ -25,6 +25,7 @@ struct mmt_runctx {
 	const struct mmt_kmsg_allow *allow;
 	char uuid[40];
 	uint64_t seed;
+	const char *scratch; /* directory for workloads' files (O_DIRECT needs a real fs) */
 	int allow_destructive;
 	int64_t hang_timeout_ns;
 	int64_t interval_ns;

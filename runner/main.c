@@ -10,6 +10,7 @@
 #include "config.h"
 #include "gitrev.h"
 #include "main.h"
+#include "workload.h"
 
 static const char usage[] =
 	"usage: mmtorture COMMAND [options]\n"
@@ -31,11 +32,23 @@ static const char usage[] =
 	"Each command takes --help. Results: results/mmtorture.db ($MMTORTURE_DB), see\n"
 	"mmtorture(1).\n";
 
+/* `mmtorture __exec WORKLOAD args...`: a workload re-executing itself. */
+static int exec_workload(int argc, char **argv)
+{
+	const struct mmt_workload *wl = argc > 2 ? mmt_workload_find(argv[2]) : NULL;
+
+	if (!wl || !wl->exec_main)
+		return fprintf(stderr, "mmtorture: __exec: no such workload entry\n"), 2;
+	return wl->exec_main(argc - 2, argv + 2);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "help";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "__exec"))
+		return exec_workload(argc, argv);
 	if (!strcmp(cmd, "run"))
 		return mmt_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))

@@ -32,9 +32,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "thp.h"
 #include "workload.h"
-
-#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
 
 enum { W_ALL, W_ONE_PER_THP, W_RANDOM };
 enum { S_DONTNEED, S_MPROTECT, S_MREMAP, S_ROTATE };
@@ -137,107 +136,11 @@ static uint64_t xorshift(uint64_t *s)
 
 /* ---- probe: the THP size in force, through the journal ---- */
 
-static int read_pmd_size(int64_t *pmd)
-{
-	char buf[64];
-	int r = mmt_sysfs_read(THP_SYSFS "/hpage_pmd_size", buf, sizeof(buf));
-
-	if (r < 0)
-		return r;
-	return mmt_parse_int(buf, pmd);
-}
-
-static int size_dir(int64_t size, char *path, size_t len)
-{
-	return snprintf(path, len, THP_SYSFS "/hugepages-%lldkB/enabled", (long long)(size >> 10));
-}
-
-/* Every mTHP size the kernel offers, for the skip reason. */
-static void list_sizes(char *buf, size_t len)
-{
-	char path[128];
-	size_t off = 0;
-	int64_t s;
-
-	buf[0] = '\0';
-	for (s = 8 << 10; s <= (1ll << 30) && off < len; s <<= 1) {
-		size_dir(s, path, sizeof(path));
-		if (!access(path, F_OK))
-			off += (size_t)snprintf(buf + off, len - off, "%s%lldK", off ? " " : "",
-						(long long)(s >> 10));
-	}
-}
-
-static int is_one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return 1;
-	return 0;
-}
-
-/* Leave a size's knob alone if it already says what we need; else set it. */
-static int ensure_enabled(struct mmt_env *env, const char *path, const char *const *ok,
-			  const char *set, char *reason, size_t len)
-{
-	char raw[128], cur[32];
-	int r = mmt_sysfs_read(path, raw, sizeof(raw));
-
-	if (r < 0)
-		return snprintf(reason, len, "cannot read %s: %s", path, strerror(-r)), MMT_SKIP;
-	mmt_sysfs_current(raw, cur, sizeof(cur));
-	if (is_one_of(cur, ok))
-		return 0;
-	if (!env->is_root)
-		return snprintf(reason, len, "needs root to set %s to %s", path, set), MMT_SKIP;
-	r = mmt_sysfs_write(env->journal, path, set);
-	if (r)
-		return snprintf(reason, len, "writing %s: %s", path, strerror(-r)), MMT_SKIP;
-	return 0;
-}
-
-/* The top level is on (checked before), so "inherit" means on. */
-static const char *const knob_on[] = {"always", "madvise", "inherit", NULL};
-static const char *const knob_off[] = {"never", NULL};
-
 static int thp_fork_probe(const void *opts, struct mmt_env *env, char *reason, size_t len)
 {
 	const struct thp_fork_opts *o = opts;
-	char raw[128], cur[32], path[128], sizes[256];
-	int64_t pmd, want, s;
-	int r;
 
-	if (mmt_sysfs_read(THP_SYSFS "/enabled", raw, sizeof(raw)) < 0)
-		return snprintf(reason, len, "kernel has no THP (%s missing)", THP_SYSFS), MMT_SKIP;
-	mmt_sysfs_current(raw, cur, sizeof(cur));
-	if (!strcmp(cur, "never"))
-		return snprintf(reason, len, "THP disabled (%s/enabled = never)", THP_SYSFS),
-		       MMT_SKIP;
-	if (read_pmd_size(&pmd))
-		return snprintf(reason, len, "cannot read %s/hpage_pmd_size", THP_SYSFS), MMT_SKIP;
-	want = o->thp_size ? o->thp_size : pmd;
-	size_dir(want, path, sizeof(path));
-	if (want != pmd && access(path, F_OK)) {
-		list_sizes(sizes, sizeof(sizes));
-		return snprintf(reason, len, "thp_size=%lldK not offered by this kernel; sizes: %s",
-				(long long)(want >> 10), sizes[0] ? sizes : "PMD only"),
-		       MMT_SKIP;
-	}
-	if (o->size < want)
-		return snprintf(reason, len, "size is smaller than thp_size"), MMT_SKIP;
-	/* Exactly one THP size in force, so the storm has the shape asked for. */
-	for (s = 8 << 10; s <= pmd; s <<= 1) {
-		size_dir(s, path, sizeof(path));
-		if (access(path, F_OK))
-			continue;
-		if (s == want)
-			r = ensure_enabled(env, path, knob_on, "madvise", reason, len);
-		else
-			r = ensure_enabled(env, path, knob_off, "never", reason, len);
-		if (r)
-			return r;
-	}
-	return 0;
+	return mmt_thp_prepare(env, o->thp_size, o->size, reason, len);
 }
 
 /* ---- setup ---- */
@@ -297,67 +200,10 @@ static void fault_in(struct thp_fork *tf, uint32_t gen)
 	}
 }
 
-/* AnonHugePages of the region's VMA in /proc/self/smaps: PMD-mapped THPs only. */
-static double coverage_smaps(const struct thp_fork *tf)
-{
-	unsigned long lo, hi, kb;
-	char line[256];
-	int in = 0;
-	double pct = -1;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = lo <= (uintptr_t)tf->base && (uintptr_t)tf->base < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
-			pct = 100.0 * (double)kb * 1024 / (double)tf->len;
-			break;
-		}
-	}
-	fclose(f);
-	return pct;
-}
-
-/* mTHPs are not in AnonHugePages: count pages of large folios via kpageflags. */
-static double coverage_kpageflags(const struct thp_fork *tf)
-{
-	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	uint64_t e, fl, pfn, thp = 0;
-	double pct = -1;
-	size_t i;
-
-	if (pm < 0 || kf < 0)
-		goto out;
-	for (i = 0; i < tf->npages; i++) {
-		if (pread(pm, &e, 8, (off_t)(((uintptr_t)tf->base / tf->pg + i) * 8)) != 8)
-			goto out;
-		pfn = e & ((1ull << 55) - 1);
-		if (!(e >> 63) || !pfn || pread(kf, &fl, 8, (off_t)(pfn * 8)) != 8)
-			continue;
-		thp += (fl >> 22) & 1; /* KPF_THP */
-	}
-	pct = 100.0 * (double)thp / (double)tf->npages;
-out:
-	if (pm >= 0)
-		close(pm);
-	if (kf >= 0)
-		close(kf);
-	return pct;
-}
-
 static void measure_coverage(struct thp_fork *tf)
 {
-	int64_t pmd = 0;
-	double pct;
+	double pct = mmt_thp_coverage(tf->base, tf->len, tf->hp, (long)tf->pg);
 
-	(void)read_pmd_size(&pmd);
-	pct = (int64_t)tf->hp == pmd ? coverage_smaps(tf) : coverage_kpageflags(tf);
 	if (pct < 0)
 		return;
 	tf->coverage_sum += pct;
@@ -394,7 +240,6 @@ static int thp_fork_setup(struct mmt_worker *w, void **state)
 {
 	const struct thp_fork_opts *o = w->opts;
 	struct thp_fork *tf = calloc(1, sizeof(*tf));
-	int64_t pmd;
 	int r;
 
 	if (!tf)
@@ -403,10 +248,9 @@ static int thp_fork_setup(struct mmt_worker *w, void **state)
 	tf->w = w;
 	tf->o = o;
 	tf->pg = (size_t)w->pagesz;
-	r = read_pmd_size(&pmd);
+	r = mmt_thp_size(o->thp_size, &tf->hp);
 	if (r)
 		return r;
-	tf->hp = (size_t)(o->thp_size ? o->thp_size : pmd);
 	tf->len = (size_t)o->size / tf->hp * tf->hp;
 	tf->npages = tf->len / tf->pg;
 	tf->nthreads = (unsigned)o->threads;

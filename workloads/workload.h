@@ -33,6 +33,7 @@ struct mmt_env {
 	int allow_destructive;
 	int nnodes;
 	long pagesz;
+	const char *scratch; /* the run's scratch directory, on a real filesystem */
 };
 
 struct mmt_workload {
@@ -40,6 +41,7 @@ struct mmt_workload {
 	const char *summary;
 	const char *mirrors; /* the real regression whose shape it recreates */
 	unsigned needs;
+	unsigned max_workers; /* 0: any number; 1 for machine-wide actors like hotplug */
 	const struct mmt_opt *opts; /* NULL-terminated */
 	size_t opts_size;
 	const char *const *ops; /* NULL-terminated, at most MMT_MAX_OPS */
@@ -49,6 +51,11 @@ struct mmt_workload {
 	int (*setup)(struct mmt_worker *w, void **state);
 	int (*run)(struct mmt_worker *w, void *state);
 	void (*teardown)(struct mmt_worker *w, void *state);
+	/*
+	 * Optional: `mmtorture __exec NAME args...` lands here, for a workload that
+	 * re-executes the binary to get a fresh address space; returns the exit code.
+	 */
+	int (*exec_main)(int argc, char **argv);
 };
 
 /* The registry (workloads/list.h). */
