@@ -36,6 +36,7 @@ static const char run_usage[] =
 	"the SQLite store; a summary is printed at the end.\n"
 	"\n"
 	"  -w, --workload W[:opt=val,...]  a job (repeatable; replaces the profile's jobs)\n"
+	"      --with W[:opt=val,...]      run W alongside the preceding -w job, in the same job\n"
 	"  -d, --duration TIME             per job: 500ms, 30s, 2m (overrides the profile)\n"
 	"  -n, --workers N                 workers per job (default: the placement's)\n"
 	"  -p, --placement P               per-core|per-node|per-package|compact|spread|cpus=LIST\n"
@@ -67,9 +68,10 @@ struct run_opts {
 	char placement[64];
 	int nw;
 	char **w;
+	int *w_with;
 };
 
-enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG, O_SCRATCH };
+enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG, O_SCRATCH, O_WITH };
 
 static int usage_error(const char *fmt, ...) mmt_printf(1, 2);
 
@@ -91,9 +93,12 @@ static int parse_opt(struct run_opts *o, int c, const char *arg)
 
 	switch (c) {
 	case 'w':
+	case O_WITH: /* kept in order: a --with belongs to the -w before it */
 		o->w = realloc(o->w, sizeof(char *) * (size_t)(o->nw + 1));
-		if (!o->w)
+		o->w_with = realloc(o->w_with, sizeof(int) * (size_t)(o->nw + 1));
+		if (!o->w || !o->w_with)
 			return usage_error("%s", "out of memory");
+		o->w_with[o->nw] = c == O_WITH;
 		o->w[o->nw++] = (char *)arg;
 		return 0;
 	case 'd':
@@ -132,6 +137,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option longopts[] = {
 		{"workload", required_argument, NULL, 'w'},
+		{"with", required_argument, NULL, O_WITH},
 		{"duration", required_argument, NULL, 'd'},
 		{"workers", required_argument, NULL, 'n'},
 		{"placement", required_argument, NULL, 'p'},
@@ -209,7 +215,10 @@ static int build_profile(struct run_opts *o, struct mmt_profile *p)
 	if (o->nw)
 		mmt_profile_clear_jobs(p);
 	for (i = 0; i < o->nw; i++) {
-		r = mmt_profile_add_cli_job(p, o->w[i], err, sizeof(err));
+		if (o->w_with[i])
+			r = mmt_profile_set_with(p, o->w[i], err, sizeof(err));
+		else
+			r = mmt_profile_add_cli_job(p, o->w[i], err, sizeof(err));
 		if (r)
 			return fprintf(stderr, "mmtorture: %s\n", err), 2;
 	}
@@ -512,6 +521,7 @@ static void cleanup(struct run *r)
 	mmt_run_info_free(&r->ri);
 	mmt_profile_free(&r->p);
 	free(r->o.w);
+	free(r->o.w_with);
 }
 
 int mmt_cmd_run(int argc, char **argv)

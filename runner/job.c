@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Running one job: check needs and probe, plan placement, fork the workers
+ * (pinned, memory-bound, each in its own process group, killed if the runner
+ * dies), then watch them until they are all reaped: the kernel log (job_kmsg.c),
+ * progress per interval, the hang watchdog, the deadline, CPUs going offline
+ * and coming back, SIGINT/SIGTERM. job_gather.c turns what they left in the
+ * shared blocks into the job's result.
+ */
 #include "job.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -11,47 +22,13 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "job_internal.h"
 #include "sysinfo.h"
 
-#define NS_PER_S 1000000000ll
 #define STOP_GRACE_NS (15 * NS_PER_S) /* from the stop request to SIGKILL */
 #define KILL_GRACE_NS (30 * NS_PER_S) /* from SIGKILL to giving up on a D-state worker */
 #define TICK_MS 50
-#define MAX_KMSG_LINES 2000
-#define MAX_RUNNER_FAILS 256
-
-enum { K_BEFORE, K_IN, K_AFTER };
-enum { KILLED_NO, KILLED_HANG, KILLED_STOP };
-
-struct jobrun {
-	struct mmt_runctx *rc;
-	const struct mmt_job_params *jp;
-	const struct mmt_workload *wl;
-	struct mmt_job_result *res;
-	struct mmt_shared *sh;
-	pid_t runner;
-	int nw, alive, nops;
-	struct mmt_where *plan;
-	pid_t *pid; /* 0 once reaped or given up on */
-	int *wstatus, *killed;
-	uint64_t *progress, *progress_ns, *kill_ns;
-	uint64_t t_start, t_stop, t_end;
-	/* throughput series */
-	uint64_t *last_count, next_interval;
-	int nint, capint;
-	uint64_t **series;
-	/* kernel log */
-	int kstate;
-	char start_marker[96], end_marker[96];
-	int noom;
-	int oom_pid[64];
-	char oom_line[64][160];
-	uint64_t kmsg_dropped;
-	/* failures the runner itself saw (signals, hangs, splats, taint) */
-	int nfail;
-	struct mmt_failure fail[MAX_RUNNER_FAILS];
-	uint64_t next_progress;
-};
+#define CPUS_ONLINE "/sys/devices/system/cpu/online"
 
 /* ---------------------------------------------------------------- worker */
 
@@ -60,9 +37,9 @@ static uint64_t worker_seed(uint64_t job_seed, unsigned i)
 	return job_seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull);
 }
 
-static int worker_body(struct jobrun *jr, struct mmt_worker *w)
+static int worker_body(struct jobrun *jr, struct group *g, struct mmt_worker *w, int i)
 {
-	const struct mmt_where *where = &jr->plan[w->id];
+	const struct mmt_where *where = &jr->plan[i];
 	void *state = NULL;
 	int r;
 
@@ -71,21 +48,22 @@ static int worker_body(struct jobrun *jr, struct mmt_worker *w)
 		return mmt_worker_verdict(w, MMT_ERROR, "binding to cpu %d, node %d: %s",
 					  where->cpu, where->node, strerror(-r));
 	w->node = w->ws->applied.node;
-	r = jr->wl->setup(w, &state);
+	r = g->wl->setup(w, &state);
 	if (!r)
-		r = jr->wl->run(w, state);
-	jr->wl->teardown(w, state);
+		r = g->wl->run(w, state);
+	g->wl->teardown(w, state);
 	if (r < 0)
-		return mmt_worker_verdict(w, MMT_ERROR, "%s: %s", jr->wl->name, strerror(-r));
+		return mmt_worker_verdict(w, MMT_ERROR, "%s: %s", g->wl->name, strerror(-r));
 	if (r == MMT_SKIP || r == MMT_ERROR)
 		return w->ws->reason[0]
 			       ? r
-			       : mmt_worker_verdict(w, r, "%s gave no reason", jr->wl->name);
+			       : mmt_worker_verdict(w, r, "%s gave no reason", g->wl->name);
 	return MMT_PASS;
 }
 
-static __attribute__((noreturn)) void worker_main(struct jobrun *jr, unsigned i)
+static __attribute__((noreturn)) void worker_main(struct jobrun *jr, int i)
 {
+	struct group *g = group_of(jr, i);
 	struct mmt_worker w;
 
 	/* Own group: the watchdog kills the worker and its children together. */
@@ -96,20 +74,19 @@ static __attribute__((noreturn)) void worker_main(struct jobrun *jr, unsigned i)
 		_exit(MMT_ERROR);
 	signal(SIGINT, SIG_IGN); /* the runner decides when to stop */
 	signal(SIGTERM, SIG_DFL);
-	mmt_worker_init(&w, jr->sh, i, worker_seed(jr->rc->seed + (uint64_t)jr->jp->seq, i),
-			jr->jp->spec->opts);
+	signal(SIGHUP, SIG_DFL);
+	mmt_worker_init(&w, g->sh, local_id(jr, i),
+			worker_seed(jr->rc->seed + (uint64_t)jr->jp->seq, (unsigned)i),
+			g->spec->opts);
 	w.duration_ns = (uint64_t)jr->jp->duration_ns;
 	w.scratch = jr->rc->scratch;
-	_exit(worker_body(jr, &w));
+	_exit(worker_body(jr, g, &w, i));
 }
 
 /* ------------------------------------------------------------- failures */
 
-static struct mmt_failure *runner_fail(struct jobrun *jr, int kind, int worker, int pid,
-				       const char *fmt, ...) mmt_printf(5, 6);
-
-static struct mmt_failure *runner_fail(struct jobrun *jr, int kind, int worker, int pid,
-				       const char *fmt, ...)
+struct mmt_failure *runner_fail(struct jobrun *jr, int kind, int worker, int pid, const char *fmt,
+				...)
 {
 	static struct mmt_failure overflow; /* counted, not kept */
 	struct mmt_failure *f = &overflow;
@@ -131,164 +108,18 @@ static struct mmt_failure *runner_fail(struct jobrun *jr, int kind, int worker, 
 	return f;
 }
 
-/* ------------------------------------------------------------ kernel log */
-
-static int kmsg_append(struct mmt_job_result *res, const struct mmt_kmsg_line *line)
+void add_note(struct mmt_job_result *res, const char *fmt, ...)
 {
-	struct mmt_kmsg_line *nl = realloc(res->kmsg, sizeof(*nl) * (size_t)(res->nkmsg + 1));
+	char **nn = realloc(res->notes, sizeof(char *) * (size_t)(res->nnotes + 1));
+	va_list ap;
 
-	if (!nl)
-		return -ENOMEM;
-	res->kmsg = nl;
-	nl[res->nkmsg++] = *line;
-	return 0;
-}
-
-static void kmsg_keep(struct jobrun *jr, const struct mmt_kmsg_rec *rec, const char *rule,
-		      int verdict)
-{
-	struct mmt_kmsg_line l = {
-		.seq = rec->seq, .ts_us = rec->ts_us, .level = rec->level, .verdict = verdict};
-
-	if (jr->res->nkmsg >= MAX_KMSG_LINES) {
-		jr->kmsg_dropped++;
+	if (!nn)
 		return;
-	}
-	snprintf(l.rule, sizeof(l.rule), "%s", rule ? rule : "");
-	l.text = strdup(rec->text);
-	if (l.text && kmsg_append(jr->res, &l))
-		free(l.text);
-}
-
-/* A splat outside any job's window: the next job records it (not blamed on it). */
-static void kmsg_pend(struct mmt_runctx *rc, const struct mmt_kmsg_rec *rec, const char *rule)
-{
-	struct mmt_kmsg_line *nl;
-
-	if (rc->npending >= 64)
-		return;
-	nl = realloc(rc->pending, sizeof(*nl) * (size_t)(rc->npending + 1));
-	if (!nl)
-		return;
-	rc->pending = nl;
-	memset(&nl[rc->npending], 0, sizeof(*nl));
-	nl[rc->npending].seq = rec->seq;
-	nl[rc->npending].ts_us = rec->ts_us;
-	nl[rc->npending].level = rec->level;
-	nl[rc->npending].verdict = MMT_KMSG_INFO;
-	snprintf(nl[rc->npending].rule, sizeof(nl->rule), "outside-job:%s", rule);
-	nl[rc->npending].text = strdup(rec->text);
-	rc->npending++;
-}
-
-static void kmsg_in_job(struct jobrun *jr, const struct mmt_kmsg_rec *rec)
-{
-	const char *rule = mmt_kmsg_splat(rec->text);
-	int pid = mmt_kmsg_oom_pid(rec->text);
-
-	if (pid > 0 && jr->noom < 64) {
-		jr->oom_pid[jr->noom] = pid;
-		snprintf(jr->oom_line[jr->noom++], sizeof(jr->oom_line[0]), "%.159s", rec->text);
-	}
-	if (!rule) {
-		kmsg_keep(jr, rec, NULL, MMT_KMSG_INFO);
-		return;
-	}
-	if (mmt_kmsg_allowed(jr->rc->allow, rec->text)) {
-		kmsg_keep(jr, rec, rule, MMT_KMSG_ALLOWED);
-		return;
-	}
-	kmsg_keep(jr, rec, rule, MMT_KMSG_FAIL);
-	runner_fail(jr, MMT_FK_KMSG, -1, 0, "[%llu.%06llu] %s: %s",
-		    (unsigned long long)(rec->ts_us / 1000000),
-		    (unsigned long long)(rec->ts_us % 1000000), rule, rec->text);
-}
-
-static void kmsg_handle(struct jobrun *jr, const struct mmt_kmsg_rec *rec)
-{
-	const char *rule;
-
-	if (!strcmp(rec->text, jr->start_marker)) {
-		jr->kstate = K_IN;
-		return;
-	}
-	if (!strcmp(rec->text, jr->end_marker)) {
-		jr->kstate = K_AFTER;
-		return;
-	}
-	if (jr->kstate == K_IN) {
-		kmsg_in_job(jr, rec);
-		return;
-	}
-	rule = mmt_kmsg_splat(rec->text);
-	if (rule)
-		kmsg_pend(jr->rc, rec, rule);
-}
-
-static void kmsg_drain(struct jobrun *jr)
-{
-	struct mmt_kmsg_rec rec;
-
-	if (jr->rc->kmsg.fd < 0)
-		return;
-	while (mmt_kmsg_read(&jr->rc->kmsg, &rec) == 1)
-		kmsg_handle(jr, &rec);
-}
-
-/* Read until our own marker comes back, so every earlier line has been seen. */
-static void kmsg_sync(struct jobrun *jr, int until)
-{
-	uint64_t deadline = mmt_mono_ns() + 2 * NS_PER_S;
-
-	while (jr->rc->kmsg.fd >= 0 && jr->kstate < until && mmt_mono_ns() < deadline) {
-		kmsg_drain(jr);
-		if (jr->kstate < until)
-			usleep(10000);
-	}
-}
-
-static void kmsg_start(struct jobrun *jr)
-{
-	struct mmt_runctx *rc = jr->rc;
-	int i;
-
-	snprintf(jr->start_marker, sizeof(jr->start_marker), "mmtorture: job %d start run %.8s",
-		 jr->jp->seq, rc->uuid);
-	snprintf(jr->end_marker, sizeof(jr->end_marker), "mmtorture: job %d end run %.8s",
-		 jr->jp->seq, rc->uuid);
-	/* Recorded with this job for the record, as info: they came before it. */
-	for (i = 0; i < rc->npending; i++)
-		if (kmsg_append(jr->res, &rc->pending[i]))
-			free(rc->pending[i].text);
-	free(rc->pending);
-	rc->pending = NULL;
-	rc->npending = 0;
-	if (rc->kmsg.fd < 0)
-		return;
-	if (mmt_kmsg_write(jr->start_marker)) {
-		mmt_kmsg_close(&rc->kmsg);
-		snprintf(rc->kmsg_reason, sizeof(rc->kmsg_reason),
-			 "cannot write /dev/kmsg markers");
-		return;
-	}
-	kmsg_sync(jr, K_IN);
-}
-
-static void add_note(struct mmt_job_result *res, const char *text);
-
-static void kmsg_end(struct jobrun *jr)
-{
-	char note[96];
-
-	if (jr->rc->kmsg.fd < 0)
-		return;
-	if (jr->kstate == K_IN && !mmt_kmsg_write(jr->end_marker))
-		kmsg_sync(jr, K_AFTER);
-	if (jr->kmsg_dropped) {
-		snprintf(note, sizeof(note), "%llu more kernel log lines seen but not kept",
-			 (unsigned long long)jr->kmsg_dropped);
-		add_note(jr->res, note);
-	}
+	res->notes = nn;
+	va_start(ap, fmt);
+	if (vasprintf(&nn[res->nnotes], fmt, ap) >= 0)
+		res->nnotes++;
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------- workers */
@@ -303,7 +134,7 @@ static int fork_workers(struct jobrun *jr)
 		if (pid < 0)
 			return -errno;
 		if (pid == 0)
-			worker_main(jr, (unsigned)i);
+			worker_main(jr, i);
 		setpgid(pid, pid); /* both sides, so a kill never races the child's own */
 		jr->pid[i] = pid;
 		jr->progress_ns[i] = mmt_mono_ns();
@@ -324,7 +155,6 @@ static void kill_worker(struct jobrun *jr, int i, int why, uint64_t now)
 
 static void reaped(struct jobrun *jr, int i, int status)
 {
-	struct mmt_wshared *ws = mmt_shared_worker(jr->sh, (unsigned)i);
 	const struct mmt_fault *ft;
 	int sig;
 
@@ -333,7 +163,7 @@ static void reaped(struct jobrun *jr, int i, int status)
 	kill(-jr->pid[i], SIGKILL);
 	if (WIFSIGNALED(status) && !jr->killed[i]) {
 		sig = WTERMSIG(status);
-		ft = mmt_fault_of(jr->sh, (unsigned)i, jr->pid[i]);
+		ft = mmt_fault_of(group_of(jr, i)->sh, local_id(jr, i), jr->pid[i]);
 		if (ft && ft->sig == sig)
 			runner_fail(jr, MMT_FK_SIGNAL, i, jr->pid[i],
 				    "worker %d (pid %d) killed by %s at %#llx (code %d)", i,
@@ -346,7 +176,6 @@ static void reaped(struct jobrun *jr, int i, int status)
 				    strsignal(sig))
 				->err = sig;
 	}
-	(void)ws;
 	jr->pid[i] = 0;
 	jr->alive--;
 }
@@ -354,15 +183,10 @@ static void reaped(struct jobrun *jr, int i, int status)
 static void reap(struct jobrun *jr)
 {
 	int i, status;
-	pid_t r;
 
-	for (i = 0; i < jr->nw; i++) {
-		if (!jr->pid[i])
-			continue;
-		r = waitpid(jr->pid[i], &status, WNOHANG);
-		if (r == jr->pid[i])
+	for (i = 0; i < jr->nw; i++)
+		if (jr->pid[i] && waitpid(jr->pid[i], &status, WNOHANG) == jr->pid[i])
 			reaped(jr, i, status);
-	}
 }
 
 /* A worker that does not die even of SIGKILL is stuck in the kernel: say so, move on. */
@@ -391,7 +215,7 @@ static void watchdog(struct jobrun *jr, uint64_t now)
 	for (i = 0; i < jr->nw; i++) {
 		if (!jr->pid[i] || jr->killed[i])
 			continue;
-		p = mmt_shared_progress(jr->sh, (unsigned)i);
+		p = mmt_shared_progress(group_of(jr, i)->sh, local_id(jr, i));
 		if (p != jr->progress[i]) {
 			jr->progress[i] = p;
 			jr->progress_ns[i] = now;
@@ -408,10 +232,13 @@ static void watchdog(struct jobrun *jr, uint64_t now)
 
 static void request_stop(struct jobrun *jr, uint64_t now)
 {
+	int k;
+
 	if (jr->t_stop)
 		return;
 	jr->t_stop = now;
-	__atomic_store_n(&jr->sh->stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < jr->ngroups; k++)
+		__atomic_store_n(&jr->g[k].sh->stop, 1, __ATOMIC_RELEASE);
 }
 
 static void enforce_stop(struct jobrun *jr, uint64_t now)
@@ -431,27 +258,107 @@ static void enforce_stop(struct jobrun *jr, uint64_t now)
 	}
 }
 
+/* ------------------------------------------------------------ cpu hotplug */
+
+static int cpu_in_list(const char *list, int cpu)
+{
+	const char *p = list;
+	char *end;
+	long a, b;
+
+	while (*p) {
+		a = strtol(p, &end, 10);
+		b = *end == '-' ? strtol(end + 1, &end, 10) : a;
+		if (end == p)
+			return 0;
+		if (cpu >= a && cpu <= b)
+			return 1;
+		p = *end == ',' ? end + 1 : end;
+		if (*p == '\n')
+			break;
+	}
+	return 0;
+}
+
+/* Pin every thread of the worker back onto its CPU. */
+static void repin(pid_t pid, int cpu)
+{
+	char path[64];
+	struct dirent *d;
+	cpu_set_t set;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			(void)sched_setaffinity(atoi(d->d_name), sizeof(set), &set);
+	closedir(dir);
+}
+
+/*
+ * A CPU that goes offline takes its pinned workers' affinity with it (the
+ * kernel moves them); when it comes back, put them back, and count both.
+ */
+static void follow_cpus(struct jobrun *jr)
+{
+	char now[sizeof(jr->cpus_online)];
+	int i, was, is;
+
+	if (mmt_sysfs_read(CPUS_ONLINE, now, sizeof(now)) < 0 || !strcmp(now, jr->cpus_online))
+		return;
+	for (i = 0; i < jr->nw; i++) {
+		if (!jr->pid[i] || jr->plan[i].cpu < 0)
+			continue;
+		was = cpu_in_list(jr->cpus_online, jr->plan[i].cpu);
+		is = cpu_in_list(now, jr->plan[i].cpu);
+		if (was && !is)
+			jr->cpu_lost[i]++;
+		if (!was && is) {
+			repin(jr->pid[i], jr->plan[i].cpu);
+			jr->repinned[i]++;
+		}
+	}
+	memcpy(jr->cpus_online, now, sizeof(now));
+}
+
 /* ------------------------------------------------------ throughput series */
+
+static int grow_series(struct jobrun *jr)
+{
+	uint64_t **ns;
+	int op;
+
+	jr->capint = jr->capint ? jr->capint * 2 : 64;
+	for (op = 0; op < jr->nops; op++) {
+		ns = &jr->series[op];
+		*ns = realloc(*ns, sizeof(**ns) * (size_t)jr->capint);
+		if (!*ns)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 static int sample_intervals(struct jobrun *jr, uint64_t now)
 {
-	uint64_t c, **ns;
-	int op;
+	struct group *g;
+	uint64_t c;
+	int k, op;
 
 	while (now >= jr->next_interval) {
-		if (jr->nint == jr->capint) {
-			jr->capint = jr->capint ? jr->capint * 2 : 64;
-			for (op = 0; op < jr->nops; op++) {
-				ns = &jr->series[op];
-				*ns = realloc(*ns, sizeof(**ns) * (size_t)jr->capint);
-				if (!*ns)
-					return -ENOMEM;
+		if (jr->nint == jr->capint && grow_series(jr))
+			return -ENOMEM;
+		for (k = 0; k < jr->ngroups; k++) {
+			g = &jr->g[k];
+			for (op = 0; op < g->nops; op++) {
+				c = mmt_shared_op_count(g->sh, (unsigned)op);
+				jr->series[g->op0 + op][jr->nint] = c - jr->last_count[g->op0 + op];
+				jr->last_count[g->op0 + op] = c;
 			}
-		}
-		for (op = 0; op < jr->nops; op++) {
-			c = mmt_shared_op_count(jr->sh, (unsigned)op);
-			jr->series[op][jr->nint] = c - jr->last_count[op];
-			jr->last_count[op] = c;
 		}
 		jr->nint++;
 		jr->next_interval += (uint64_t)jr->rc->interval_ns;
@@ -465,8 +372,7 @@ static uint64_t failures_so_far(struct jobrun *jr)
 	int i;
 
 	for (i = 0; i < jr->nw; i++)
-		n += __atomic_load_n(&mmt_shared_worker(jr->sh, (unsigned)i)->nfail,
-				     __ATOMIC_RELAXED);
+		n += __atomic_load_n(&wshared(jr, i)->nfail, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -485,8 +391,9 @@ static void progress(struct jobrun *jr, uint64_t now, int last)
 		ops += jr->last_count[op];
 	if (jr->nint && el > 0)
 		rate = (double)ops / ((double)jr->nint * (double)rc->interval_ns / NS_PER_S);
-	snprintf(name, sizeof(name), "%s%s%s", jr->wl->name, jr->res->label[0] ? ":" : "",
-		 jr->res->label);
+	snprintf(name, sizeof(name), "%s%s%s%s%s", jr->g[0].wl->name, jr->res->label[0] ? ":" : "",
+		 jr->res->label, jr->ngroups > 1 ? "+" : "",
+		 jr->ngroups > 1 ? jr->g[1].wl->name : "");
 	fprintf(rc->progress, "%s[%d/%d] %-24s %6.1fs/%.0fs  %10.0f ops/s  failures %llu%s",
 		rc->progress_tty ? "\r\033[K" : "", jr->jp->seq, rc->njobs, name, el,
 		(double)jr->jp->duration_ns / NS_PER_S, rate,
@@ -516,6 +423,7 @@ static int monitor(struct jobrun *jr)
 		now = mmt_mono_ns();
 		kmsg_drain(jr);
 		reap(jr);
+		follow_cpus(jr);
 		if (now - jr->t_start >= (uint64_t)jr->jp->duration_ns || *jr->rc->interrupted)
 			request_stop(jr, now);
 		if (!jr->t_stop) {
@@ -533,228 +441,53 @@ static int monitor(struct jobrun *jr)
 	return 0;
 }
 
-/* ------------------------------------------------------------ gathering */
-
-static void gather_ops(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	struct mmt_op_result *o;
-	unsigned w, r;
-	int op;
-
-	res->ops = calloc((size_t)jr->nops, sizeof(*res->ops));
-	if (!res->ops)
-		return;
-	res->nops = jr->nops;
-	for (op = 0; op < jr->nops; op++) {
-		o = &res->ops[op];
-		snprintf(o->name, sizeof(o->name), "%s", jr->wl->ops[op]);
-		mmt_hist_init(&o->h);
-		for (w = 0; w < (unsigned)jr->nw; w++)
-			for (r = 0; r < jr->sh->nrec; r++)
-				mmt_hist_merge(&o->h, mmt_shared_hist(jr->sh, w, r, (unsigned)op));
-		o->nintervals = jr->nint;
-		o->intervals = jr->series[op];
-		jr->series[op] = NULL;
-	}
-}
-
-static void gather_failures(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	struct mmt_wshared *ws;
-	uint32_t n, total = (uint32_t)jr->nfail;
-	int i;
-
-	for (i = 0; i < jr->nw; i++) {
-		n = mmt_shared_worker(jr->sh, (unsigned)i)->nfail;
-		total += n < MMT_MAX_FAILS ? n : MMT_MAX_FAILS;
-	}
-	res->failures = calloc(total ? total : 1, sizeof(*res->failures));
-	if (!res->failures)
-		return;
-	for (i = 0; i < jr->nw; i++) {
-		ws = mmt_shared_worker(jr->sh, (unsigned)i);
-		n = ws->nfail < MMT_MAX_FAILS ? ws->nfail : MMT_MAX_FAILS;
-		memcpy(res->failures + res->nfailures, ws->fail, n * sizeof(*ws->fail));
-		res->nfailures += (int)n;
-		res->failures_dropped += ws->nfail - n;
-	}
-	memcpy(res->failures + res->nfailures, jr->fail, (size_t)jr->nfail * sizeof(*jr->fail));
-	res->nfailures += jr->nfail;
-}
-
-/* A SIGKILL the kernel log blames on the OOM killer is an OOM kill. */
-static void classify_oom(struct jobrun *jr)
-{
-	struct mmt_failure *f;
-	int i, k;
-
-	for (i = 0; i < jr->res->nfailures; i++) {
-		f = &jr->res->failures[i];
-		if (f->kind != MMT_FK_SIGNAL || f->err != SIGKILL)
-			continue;
-		for (k = 0; k < jr->noom; k++) {
-			if (jr->oom_pid[k] != f->pid)
-				continue;
-			f->kind = MMT_FK_OOM;
-			snprintf(f->detail, sizeof(f->detail), "pid %d OOM-killed: %s", f->pid,
-				 jr->oom_line[k]);
-		}
-	}
-}
-
-static void gather_metrics_notes(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	struct mmt_wshared *ws;
-	int i, k, m, cnt[MMT_MAX_METRICS * 8] = {0};
-	uint32_t j;
-
-	res->metrics = calloc(MMT_MAX_METRICS, sizeof(*res->metrics));
-	if (!res->metrics)
-		return;
-	for (i = 0; i < jr->nw; i++) {
-		ws = mmt_shared_worker(jr->sh, (unsigned)i);
-		for (j = 0; j < ws->nmetric && j < MMT_MAX_METRICS; j++) {
-			for (m = 0; m < res->nmetrics; m++)
-				if (!strcmp(res->metrics[m].key, ws->metric[j].key))
-					break;
-			if (m == res->nmetrics) {
-				if (m == MMT_MAX_METRICS)
-					continue;
-				res->metrics[m] = ws->metric[j];
-				res->metrics[m].value = 0;
-				res->nmetrics++;
-			}
-			res->metrics[m].value += ws->metric[j].value;
-			cnt[m]++;
-		}
-		for (j = 0; j < ws->nnote && j < MMT_MAX_NOTES; j++) {
-			for (k = 0; k < res->nnotes; k++)
-				if (!strcmp(res->notes[k], ws->note[j]))
-					break;
-			if (k == res->nnotes)
-				add_note(res, ws->note[j]);
-		}
-	}
-	for (m = 0; m < res->nmetrics; m++)
-		res->metrics[m].value /= cnt[m]; /* the mean over workers */
-}
-
-static void gather_workers(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	struct mmt_worker_result *w;
-	struct mmt_wshared *ws;
-	int i, st;
-
-	res->workers = calloc((size_t)jr->nw, sizeof(*res->workers));
-	if (!res->workers)
-		return;
-	for (i = 0; i < jr->nw; i++) {
-		w = &res->workers[i];
-		ws = mmt_shared_worker(jr->sh, (unsigned)i);
-		st = jr->wstatus[i];
-		w->worker = i;
-		w->pid = ws->pid;
-		w->planned = jr->plan[i];
-		w->applied = ws->applied;
-		w->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		w->term_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-		if (WIFSIGNALED(st) || jr->killed[i])
-			w->status = MMT_FAIL;
-		else if (w->exit_code == MMT_PASS || w->exit_code == MMT_SKIP)
-			w->status = w->exit_code;
-		else
-			w->status = MMT_ERROR;
-	}
-	res->nworkers = jr->nw;
-}
-
-static void judge(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	int i, skipped = 0, errored = -1;
-
-	if (*jr->rc->interrupted) {
-		res->status = MMT_ERROR;
-		snprintf(res->reason, sizeof(res->reason), "interrupted by %s",
-			 strsignal(*jr->rc->interrupted));
-		return;
-	}
-	if (res->nfailures) {
-		res->status = MMT_FAIL;
-		snprintf(res->reason, sizeof(res->reason), "%s: %s",
-			 mmt_fail_kind_name(res->failures[0].kind), res->failures[0].detail);
-		return;
-	}
-	for (i = 0; i < res->nworkers; i++) {
-		skipped += res->workers[i].status == MMT_SKIP;
-		if (res->workers[i].status == MMT_ERROR && errored < 0)
-			errored = i;
-	}
-	res->status = MMT_PASS;
-	if (errored >= 0 || (skipped && skipped == res->nworkers)) {
-		i = errored >= 0 ? errored : 0;
-		res->status = errored >= 0 ? MMT_ERROR : MMT_SKIP;
-		snprintf(res->reason, sizeof(res->reason), "worker %d: %s", i,
-			 mmt_shared_worker(jr->sh, (unsigned)i)->reason[0]
-				 ? mmt_shared_worker(jr->sh, (unsigned)i)->reason
-				 : "exited with an unexpected status");
-	}
-}
-
-static void check_taint(struct jobrun *jr)
-{
-	struct mmt_job_result *res = jr->res;
-	char before[64], after[64];
-
-	if (mmt_taint_read(&res->taint_after) || res->taint_after == res->taint_before)
-		return;
-	mmt_taint_letters(res->taint_before, before, sizeof(before));
-	mmt_taint_letters(res->taint_after, after, sizeof(after));
-	runner_fail(jr, MMT_FK_TAINT, -1, 0, "kernel taint changed: %#llx (%s) -> %#llx (%s)",
-		    (unsigned long long)res->taint_before, before,
-		    (unsigned long long)res->taint_after, after);
-}
-
 /* ------------------------------------------------------------- set-up */
 
-static int needs_met(const struct jobrun *jr, char *reason, size_t len)
+static int needs_met(const struct jobrun *jr, const struct mmt_workload *wl, char *reason,
+		     size_t len)
 {
-	unsigned needs = jr->wl->needs;
+	unsigned needs = wl->needs;
 
 	if ((needs & MMT_NEED_ROOT) && geteuid())
-		return snprintf(reason, len, "needs root"), 0;
+		return snprintf(reason, len, "%s needs root", wl->name), 0;
 	if ((needs & MMT_NEED_DESTRUCTIVE) && !jr->rc->allow_destructive)
-		return snprintf(reason, len, "destructive: runs only with --allow-destructive"), 0;
+		return snprintf(reason, len,
+				"%s is destructive: runs only with --allow-destructive", wl->name),
+		       0;
 	if ((needs & MMT_NEED_NUMA2) && jr->rc->topo->nnode < 2)
-		return snprintf(reason, len, "needs >= 2 NUMA nodes; this machine has %d",
-				jr->rc->topo->nnode),
+		return snprintf(reason, len, "%s needs >= 2 NUMA nodes; this machine has %d",
+				wl->name, jr->rc->topo->nnode),
 		       0;
 	return 1;
 }
 
+/* Workers of each group, planned from the first PU on with the job's policy. */
 static int plan_workers(struct jobrun *jr)
 {
 	struct mmt_placement *pl = malloc(sizeof(*pl));
+	struct group *g;
 	char err[256];
-	int r;
+	int r, k, n;
 
 	if (!pl)
 		return -ENOMEM;
 	r = mmt_placement_parse(jr->jp->placement, pl, err, sizeof(err));
-	if (!r) {
-		jr->nw = jr->jp->workers ? jr->jp->workers
-					 : mmt_placement_default_workers(jr->rc->topo, pl);
-		if (jr->nw < 1)
-			jr->nw = 1;
-		if (jr->wl->max_workers && (unsigned)jr->nw > jr->wl->max_workers)
-			jr->nw = (int)jr->wl->max_workers;
-		jr->plan = calloc((size_t)jr->nw, sizeof(*jr->plan));
-		r = jr->plan ? mmt_plan(jr->rc->topo, pl, jr->nw, jr->plan) : -ENOMEM;
+	for (k = 0; !r && k < jr->ngroups; k++) {
+		g = &jr->g[k];
+		n = k ? g->spec->workers : jr->jp->workers;
+		g->nw = n ? n : mmt_placement_default_workers(jr->rc->topo, pl);
+		if (g->nw < 1)
+			g->nw = 1;
+		if (g->wl->max_workers && (unsigned)g->nw > g->wl->max_workers)
+			g->nw = (int)g->wl->max_workers;
+		g->first = jr->nw;
+		jr->nw += g->nw;
 	}
+	jr->plan = r ? NULL : calloc((size_t)jr->nw, sizeof(*jr->plan));
+	if (!r && !jr->plan)
+		r = -ENOMEM;
+	for (k = 0; !r && k < jr->ngroups; k++)
+		r = mmt_plan(jr->rc->topo, pl, jr->g[k].nw, jr->plan + jr->g[k].first);
 	free(pl);
 	return r;
 }
@@ -762,6 +495,8 @@ static int plan_workers(struct jobrun *jr)
 static int alloc_run(struct jobrun *jr)
 {
 	size_t n = (size_t)jr->nw;
+	struct group *g;
+	int k, r;
 
 	jr->pid = calloc(n, sizeof(*jr->pid));
 	jr->wstatus = calloc(n, sizeof(*jr->wstatus));
@@ -769,19 +504,27 @@ static int alloc_run(struct jobrun *jr)
 	jr->progress = calloc(n, sizeof(*jr->progress));
 	jr->progress_ns = calloc(n, sizeof(*jr->progress_ns));
 	jr->kill_ns = calloc(n, sizeof(*jr->kill_ns));
+	jr->cpu_lost = calloc(n, sizeof(*jr->cpu_lost));
+	jr->repinned = calloc(n, sizeof(*jr->repinned));
 	jr->last_count = calloc((size_t)jr->nops, sizeof(*jr->last_count));
 	jr->series = calloc((size_t)jr->nops, sizeof(*jr->series));
 	if (!jr->pid || !jr->wstatus || !jr->killed || !jr->progress || !jr->progress_ns ||
-	    !jr->kill_ns || !jr->last_count || !jr->series)
+	    !jr->kill_ns || !jr->cpu_lost || !jr->repinned || !jr->last_count || !jr->series)
 		return -ENOMEM;
-	return mmt_shared_create(&jr->sh, (unsigned)jr->nw,
-				 mmt_workload_recorders(jr->wl, jr->jp->spec->opts),
-				 (unsigned)jr->nops);
+	for (k = 0; k < jr->ngroups; k++) {
+		g = &jr->g[k];
+		r = mmt_shared_create(&g->sh, (unsigned)g->nw,
+				      mmt_workload_recorders(g->wl, g->spec->opts),
+				      (unsigned)g->nops);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 static void free_run(struct jobrun *jr)
 {
-	int op;
+	int op, k;
 
 	for (op = 0; jr->series && op < jr->nops; op++)
 		free(jr->series[op]);
@@ -793,8 +536,11 @@ static void free_run(struct jobrun *jr)
 	free(jr->progress);
 	free(jr->progress_ns);
 	free(jr->kill_ns);
+	free(jr->cpu_lost);
+	free(jr->repinned);
 	free(jr->plan);
-	mmt_shared_destroy(jr->sh);
+	for (k = 0; k < jr->ngroups; k++)
+		mmt_shared_destroy(jr->g[k].sh);
 }
 
 static void fill_header(struct jobrun *jr)
@@ -804,7 +550,7 @@ static void fill_header(struct jobrun *jr)
 
 	res->seq = jr->jp->seq;
 	res->repeat = jr->jp->repeat;
-	snprintf(res->workload, sizeof(res->workload), "%s", jr->wl->name);
+	snprintf(res->workload, sizeof(res->workload), "%s", spec->wl->name);
 	snprintf(res->label, sizeof(res->label), "%s", spec->label);
 	snprintf(res->placement, sizeof(res->placement), "%s", jr->jp->placement);
 	res->params_json = mmt_job_params_json(spec);
@@ -814,7 +560,28 @@ static void fill_header(struct jobrun *jr)
 	(void)mmt_taint_read(&res->taint_before);
 }
 
-/* Needs, probe, placement: anything that keeps the job from starting. */
+static void set_groups(struct jobrun *jr)
+{
+	const struct mmt_job_spec *spec = jr->jp->spec;
+
+	jr->g[0].spec = spec;
+	jr->g[0].wl = spec->wl;
+	jr->ngroups = 1;
+	if (spec->with) {
+		jr->g[1].spec = spec->with;
+		jr->g[1].wl = spec->with->wl;
+		jr->ngroups = 2;
+	}
+	jr->g[0].nops = (int)mmt_workload_nops(jr->g[0].wl);
+	jr->nops = jr->g[0].nops;
+	if (jr->ngroups > 1) {
+		jr->g[1].op0 = jr->nops;
+		jr->g[1].nops = (int)mmt_workload_nops(jr->g[1].wl);
+		jr->nops += jr->g[1].nops;
+	}
+}
+
+/* Needs, probes, placement: anything that keeps the job from starting. */
 static int prepare(struct jobrun *jr)
 {
 	struct mmt_runctx *rc = jr->rc;
@@ -827,12 +594,16 @@ static int prepare(struct jobrun *jr)
 		.scratch = rc->scratch,
 	};
 	struct mmt_job_result *res = jr->res;
-	int r;
+	struct group *g;
+	int r, k;
 
-	if (!needs_met(jr, res->reason, sizeof(res->reason)))
-		return MMT_SKIP;
-	if (jr->wl->probe) {
-		r = jr->wl->probe(jr->jp->spec->opts, &env, res->reason, sizeof(res->reason));
+	for (k = 0; k < jr->ngroups; k++) {
+		g = &jr->g[k];
+		if (!needs_met(jr, g->wl, res->reason, sizeof(res->reason)))
+			return MMT_SKIP;
+		r = g->wl->probe
+			    ? g->wl->probe(g->spec->opts, &env, res->reason, sizeof(res->reason))
+			    : 0;
 		if (r)
 			return r;
 	}
@@ -853,6 +624,7 @@ static int execute(struct jobrun *jr)
 	r = alloc_run(jr);
 	if (r)
 		return r;
+	(void)mmt_sysfs_read(CPUS_ONLINE, jr->cpus_online, sizeof(jr->cpus_online));
 	(void)mmt_vmstat_read(&before);
 	kmsg_start(jr);
 	jr->t_start = mmt_mono_ns();
@@ -862,31 +634,13 @@ static int execute(struct jobrun *jr)
 		request_stop(jr, mmt_mono_ns());
 	r = monitor(jr) ?: r;
 	kmsg_end(jr);
-	check_taint(jr);
 	if (!mmt_vmstat_read(&after))
 		(void)mmt_vmstat_diff(&before, &after, &jr->res->vmstat, &jr->res->nvmstat);
 	mmt_vmstat_free(&before);
 	mmt_vmstat_free(&after);
 	jr->res->elapsed_ns = jr->t_end - jr->t_start;
-	gather_ops(jr);
-	gather_failures(jr);
-	classify_oom(jr);
-	gather_metrics_notes(jr);
-	gather_workers(jr);
-	judge(jr);
+	gather(jr);
 	return r;
-}
-
-static void add_note(struct mmt_job_result *res, const char *text)
-{
-	char **nn = realloc(res->notes, sizeof(char *) * (size_t)(res->nnotes + 1));
-
-	if (!nn)
-		return;
-	res->notes = nn;
-	nn[res->nnotes] = strdup(text);
-	if (nn[res->nnotes])
-		res->nnotes++;
 }
 
 int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct mmt_job_result *res)
@@ -898,10 +652,9 @@ int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct m
 		return -ENOMEM;
 	jr->rc = rc;
 	jr->jp = jp;
-	jr->wl = jp->spec->wl;
 	jr->res = res;
 	jr->runner = getpid();
-	jr->nops = (int)mmt_workload_nops(jr->wl);
+	set_groups(jr);
 	fill_header(jr);
 	r = prepare(jr);
 	if (r) {
@@ -910,7 +663,7 @@ int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct m
 	} else {
 		r = execute(jr);
 		if (rc->kmsg.fd < 0)
-			add_note(res, rc->kmsg_reason);
+			add_note(res, "%s", rc->kmsg_reason);
 	}
 	/* Each job leaves the machine as it found it. */
 	(void)mmt_journal_restore(rc->journal);

@@ -14,7 +14,7 @@
 
 #define RUN_KEYS                                                                                   \
 	"duration, workers, placement, seed, repeat, hang_timeout, interval, tag, description"
-#define JOB_KEYS "duration, workers, placement, repeat"
+#define JOB_KEYS "duration, workers, placement, repeat, with"
 
 /* The parser's state: libinih calls our reader per line, then the handler. */
 struct parse {
@@ -43,6 +43,10 @@ void mmt_profile_init(struct mmt_profile *p)
 static void job_free(struct mmt_job_spec *j)
 {
 	free(j->opts);
+	if (j->with) {
+		job_free(j->with);
+		free(j->with);
+	}
 }
 
 void mmt_profile_clear_jobs(struct mmt_profile *p)
@@ -75,26 +79,32 @@ static int workload_names(char *buf, size_t len)
 	return (int)off;
 }
 
-static struct mmt_job_spec *job_new(struct mmt_profile *p, const struct mmt_workload *wl,
-				    const char *label, const char *where)
+static int job_init(struct mmt_job_spec *j, const struct mmt_workload *wl, const char *label,
+		    const char *where)
 {
-	struct mmt_job_spec *jobs = realloc(p->jobs, sizeof(*jobs) * (size_t)(p->njobs + 1)), *j;
-
-	if (!jobs)
-		return NULL;
-	p->jobs = jobs;
-	j = &jobs[p->njobs];
 	memset(j, 0, sizeof(*j));
 	j->opts = calloc(1, wl->opts_size ? wl->opts_size : 1);
 	if (!j->opts || mmt_opt_defaults(wl->opts, j->opts)) {
 		free(j->opts);
-		return NULL;
+		return -ENOMEM;
 	}
 	j->wl = wl;
 	snprintf(j->label, sizeof(j->label), "%s", label ? label : "");
 	snprintf(j->where, sizeof(j->where), "%s", where);
-	p->njobs++;
-	return j;
+	return 0;
+}
+
+static struct mmt_job_spec *job_new(struct mmt_profile *p, const struct mmt_workload *wl,
+				    const char *label, const char *where)
+{
+	struct mmt_job_spec *jobs = realloc(p->jobs, sizeof(*jobs) * (size_t)(p->njobs + 1));
+
+	if (!jobs)
+		return NULL;
+	p->jobs = jobs;
+	if (job_init(&jobs[p->njobs], wl, label, where))
+		return NULL;
+	return &jobs[p->njobs++];
 }
 
 static int perr(struct parse *ps, const char *fmt, ...) mmt_printf(2, 3);
@@ -223,6 +233,60 @@ static int set_placement(struct parse *ps, const char *v, char *out, size_t len)
 	return 1;
 }
 
+static int workload_key(struct parse *ps, struct mmt_job_spec *j, const char *k, const char *v);
+
+/* with = W[:opt=val,...]: a companion job spec, parsed like -w. */
+static int set_with(struct parse *ps, struct mmt_job_spec *j, const char *v)
+{
+	char *copy = strdup(v), *opts, *kv, *save = NULL, *eq, names[512];
+	const struct mmt_workload *wl;
+	struct mmt_job_spec *c = NULL;
+
+	if (!copy)
+		return perr(ps, "out of memory");
+	opts = strchr(copy, ':');
+	if (opts)
+		*opts++ = '\0';
+	wl = mmt_workload_find(copy);
+	if (!wl) {
+		workload_names(names, sizeof(names));
+		perr(ps, "unknown workload '%s' in with; valid: %s", copy, names);
+		goto out;
+	}
+	if (j->with) {
+		perr(ps, "a job takes one 'with'");
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || job_init(c, wl, NULL, j->where)) {
+		perr(ps, "out of memory");
+		free(c);
+		goto out;
+	}
+	j->with = c;
+	snprintf(j->with_text, sizeof(j->with_text), "%s", v);
+	for (kv = opts ? strtok_r(opts, ",", &save) : NULL; kv && !ps->failed;
+	     kv = strtok_r(NULL, ",", &save)) {
+		eq = strchr(kv, '=');
+		if (!eq) {
+			perr(ps, "with: '%s' is not OPTION=VALUE (with = WORKLOAD[:opt=val,...])",
+			     kv);
+			break;
+		}
+		*eq = '\0';
+		if (!strcmp(kv, "with") || !strcmp(kv, "repeat") || !strcmp(kv, "duration"))
+			perr(ps,
+			     "with: '%s' is the job's, not the companion's; valid: workers, "
+			     "placement and %s's options",
+			     kv, wl->name);
+		else
+			workload_key(ps, c, kv, eq + 1);
+	}
+out:
+	free(copy);
+	return ps->failed ? 0 : 1;
+}
+
 /* Keys every job section takes besides its workload's options; 1 if handled. */
 static int job_key(struct parse *ps, struct mmt_job_spec *j, const char *k, const char *v,
 		   int *handled)
@@ -236,6 +300,8 @@ static int job_key(struct parse *ps, struct mmt_job_spec *j, const char *k, cons
 		return set_placement(ps, v, j->placement, sizeof(j->placement));
 	if (!strcmp(k, "repeat"))
 		return set_count(ps, k, v, 1, 100000, &j->repeat);
+	if (!strcmp(k, "with"))
+		return set_with(ps, j, v);
 	*handled = 0;
 	return 1;
 }
@@ -432,15 +498,41 @@ int mmt_profile_add_cli_job(struct mmt_profile *p, const char *arg, char *err, s
 	return ps.failed ? -EINVAL : 0;
 }
 
-char *mmt_job_params_json(const struct mmt_job_spec *j)
+int mmt_profile_set_with(struct mmt_profile *p, const char *arg, char *err, size_t errlen)
+{
+	struct parse ps = {.p = p, .name = "--with", .err = err, .errlen = errlen};
+
+	err[0] = '\0';
+	if (!p->njobs) {
+		snprintf(err, errlen, "--with: no job to go with; put it after -w WORKLOAD");
+		return -EINVAL;
+	}
+	set_with(&ps, &p->jobs[p->njobs - 1], arg);
+	return ps.failed ? -EINVAL : 0;
+}
+
+static json_object *params_object(const struct mmt_job_spec *j)
 {
 	json_object *o = json_object_new_object();
 	const struct mmt_opt *opt;
-	char buf[128], *out;
+	char buf[128];
 
 	for (opt = j->wl->opts; opt && opt->name; opt++) {
 		mmt_opt_format(opt, j->opts, buf, sizeof(buf));
 		json_object_object_add(o, opt->name, json_object_new_string(buf));
+	}
+	return o;
+}
+
+char *mmt_job_params_json(const struct mmt_job_spec *j)
+{
+	json_object *o = params_object(j), *w;
+	char *out;
+
+	if (j->with) {
+		/* The companion: its workload, then its options, as one string. */
+		w = json_object_new_string(j->with_text);
+		json_object_object_add(o, "with", w);
 	}
 	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

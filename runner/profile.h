@@ -6,7 +6,9 @@
  *                      interval, tag, description
  *   [kmsg]             allow = REGEX   (repeatable: known noise, recorded as allowed)
  *   [WORKLOAD]         a job: the workload's options, and per-job duration, workers,
- *   [WORKLOAD:label]   placement, repeat; a label tells two jobs of one workload apart
+ *   [WORKLOAD:label]   placement, repeat, with; a label tells two jobs of one workload
+ *                      apart; with = W[:opt=val,...] runs workload W alongside, in the
+ *                      same job (e.g. a storm while cpu_hotplug takes CPUs away)
  *
  * Every error names the file, the line, the bad section, key or value and the
  * valid choices.
@@ -29,6 +31,9 @@ struct mmt_job_spec {
 	char placement[64]; /* "": the run's */
 	int repeat; /* 0: the run's */
 	char where[PATH_MAX + 16]; /* "file:line" of its section, or "-w" */
+	/* A companion run in the same job, at the same time (`with = W[:opts]`). */
+	struct mmt_job_spec *with;
+	char with_text[256];
 };
 
 struct mmt_profile {
@@ -59,6 +64,8 @@ int mmt_profile_load_string(struct mmt_profile *p, const char *name, const char 
 			    size_t errlen);
 /* -w "WORKLOAD[:opt=val,...]": append a job. */
 int mmt_profile_add_cli_job(struct mmt_profile *p, const char *arg, char *err, size_t errlen);
+/* --with W[:opt=val,...]: give the last job a companion. */
+int mmt_profile_set_with(struct mmt_profile *p, const char *arg, char *err, size_t errlen);
 /* Drop every job (the -w list replaces a profile's jobs). */
 void mmt_profile_clear_jobs(struct mmt_profile *p);
 /* The job's options as JSON text: {"size":"64M",...}; caller frees. */

@@ -82,6 +82,36 @@ static void errors(void)
 	bad("size = 1M\n", "t.ini:1: 'size' outside any section", NULL);
 }
 
+static void companion(void)
+{
+	struct mmt_profile p;
+	char err[1024], *json;
+
+	CHECK_MSG(load(&p, "[thp_fork]\nwith = thp_fork:size=8M,workers=1\nsize = 32M\n", err,
+		       sizeof(err)) == 0,
+		  "%s", err);
+	CHECK(p.njobs == 1 && p.jobs[0].with && p.jobs[0].with->workers == 1);
+	CHECK(p.jobs[0].with->wl == mmt_workload_find("thp_fork"));
+	json = mmt_job_params_json(&p.jobs[0]);
+	CHECK_CONTAINS(json, "\"with\":\"thp_fork:size=8M,workers=1\"");
+	CHECK_CONTAINS(json, "\"size\":\"32M\"");
+	free(json);
+	mmt_profile_free(&p);
+	bad("[thp_fork]\nwith = nope\n", "t.ini:2: unknown workload 'nope' in with", "thp_fork");
+	bad("[thp_fork]\nwith = thp_fork:sise=1M\n", "t.ini:2: unknown key 'sise'", "size");
+	bad("[thp_fork]\nwith = thp_fork:duration=1s\n", "t.ini:2: with: 'duration' is the job's",
+	    NULL);
+	bad("[thp_fork]\nwith = thp_fork\nwith = thp_fork\n", "t.ini:3: a job takes one 'with'",
+	    NULL);
+	mmt_profile_init(&p);
+	CHECK(mmt_profile_set_with(&p, "thp_fork", err, sizeof(err)) == -EINVAL);
+	CHECK_CONTAINS(err, "after -w");
+	CHECK(mmt_profile_add_cli_job(&p, "thp_fork", err, sizeof(err)) == 0);
+	CHECK(mmt_profile_set_with(&p, "thp_fork:children=1", err, sizeof(err)) == 0);
+	CHECK(p.jobs[0].with != NULL);
+	mmt_profile_free(&p);
+}
+
 static void cli_jobs(void)
 {
 	struct mmt_profile p;
@@ -125,6 +155,7 @@ int main(void)
 {
 	good();
 	errors();
+	companion();
 	cli_jobs();
 	shipped();
 	return check_done();
