@@ -145,6 +145,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"repeat", required_argument, NULL, 'r'},
 		{"hang-timeout", required_argument, NULL, O_HANG},
 		{"db", required_argument, NULL, O_DB},
+		{"scratch", required_argument, NULL, O_SCRATCH},
 		{"json", required_argument, NULL, O_JSON},
 		{"tag", required_argument, NULL, O_TAG},
 		{"allow-destructive", no_argument, NULL, O_DESTRUCTIVE},

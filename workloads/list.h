@@ -5,3 +5,4 @@
  * a link error.
  */
 MMT_WORKLOAD(thp_fork)
+MMT_WORKLOAD(thp_gup)

@@ -26,6 +26,11 @@ done
 jq -e '.jobs[0].ops.cow_fault.percentiles."99" > 0' "$T/run.json" >/dev/null || fail "json percentiles"
 "$M" report --json latest | jq -e '.run.va_bits >= 39 and .jobs[0].status == "pass"' >/dev/null || fail "report --json"
 
+# --scratch: workloads' files go there (thp_gup's O_DIRECT file, unlinked once open).
+"$M" run -q -n 1 -w thp_gup:size=8M --scratch "$T/scr" -d 1s >/dev/null 2>&1
+expect_eq "scratch run" "$?" 0
+[ -d "$T/scr" ] || fail "--scratch directory not made"
+
 # Skips: exit 77, the reason recorded; bisect: 125.
 "$M" run -q -n 1 -w thp_fork:thp_size=3M -d 1s >/dev/null 2>&1
 expect_eq "all skipped" "$?" 77
