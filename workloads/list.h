@@ -6,3 +6,4 @@
  */
 MMT_WORKLOAD(thp_fork)
 MMT_WORKLOAD(thp_gup)
+MMT_WORKLOAD(va_upgrade)
