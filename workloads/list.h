@@ -7,3 +7,4 @@
 MMT_WORKLOAD(thp_fork)
 MMT_WORKLOAD(thp_gup)
 MMT_WORKLOAD(va_upgrade)
+MMT_WORKLOAD(vma_iter)
