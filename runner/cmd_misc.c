@@ -30,7 +30,7 @@ static void list_one(const struct mmt_workload *wl)
 	printf("\n\noptions (profile key = value, or -w %s:key=value,...):\n", wl->name);
 	for (o = wl->opts; o && o->name; o++) {
 		mmt_opt_range(o, range, sizeof(range));
-		printf("  %-10s %-8s default %-7s %s\n  %10s %s\n", o->name,
+		printf("  %-12s %-8s default %-7s %s\n  %12s %s\n", o->name,
 		       mmt_opt_type_name(o->type), o->def, range, "", o->help);
 	}
 	printf("\nevery job also takes: duration, workers, placement, repeat\n");

@@ -26,4 +26,19 @@ expect_match "primary ops" "$(q "select count from job_ops where name='cow_fault
 expect_match "moves noted" "$(q "select group_concat(text, ' / ') from notes")" \
 	'worker [0-9] \(thp_fork\): its cpu 1 went offline 1 time\(s\); the kernel moved it; re-pinned 1 time\(s\)'
 expect_match "kernel said so" "$(q "select count(*) from kmsg where text like '%no longer affine to cpu1%' and verdict='info'")" '^[1-9]'
+
+# The issue's shape: cpu_hotplug takes cpu1 away again and again while a thp_fork
+# companion keeps running pinned over both CPUs: its worker on cpu1 is moved by
+# the kernel and re-pinned by the runner, nothing is lost, every CPU comes back.
+"$M" run -q --allow-destructive -w cpu_hotplug:hold=200ms,settle=100ms \
+	--with thp_fork:size=16M,workers=2,children=1 -d 6s >"$T/out2" 2>&1
+expect_eq "hotplug+storm exit" "$?" 0
+expect_eq "cpu1 back again" "$(cat $cpu)" 1
+job="(select max(id) from jobs)"
+expect_eq "hotplug job" "$(q "select status from jobs where id=$job")" pass
+expect_match "offlines" "$(q "select count from job_ops where job_id=$job and name='offline'")" '^[1-9]'
+expect_match "storm ran" "$(q "select count from job_ops where job_id=$job and name='thp_fork.verify'")" '^[1-9]'
+expect_match "storm moved" "$(q "select group_concat(text, ' / ') from notes where job_id=$job")" \
+	'worker 2 \(thp_fork\): its cpu 1 went offline [1-9][0-9]* time\(s\); the kernel moved it; re-pinned [1-9]'
+expect_eq "no failures" "$(q "select count(*) from failures where job_id=$job")" 0
 done_test

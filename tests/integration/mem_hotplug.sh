@@ -1,0 +1,88 @@
+#!/bin/bash
+# mem_hotplug end to end: skipped without --allow-destructive (reason recorded);
+# real offline/online cycles with every filler page verified and every block
+# back online afterwards; an injected corruption is caught; SIGKILL of the
+# runner while a block is held offline, then `mmtorture restore` or the next
+# `mmtorture run`, brings every block back.
+. "$(dirname "$0")/lib.sh"
+need_root
+MEM=/sys/devices/system/memory
+[ -d $MEM ] || { echo "SKIP: no $MEM (kernel without memory hotplug)"; exit 77; }
+
+online_blocks() {
+	grep -lx online $MEM/memory*/state | sort -V | tr '\n' ' '
+}
+offline_count() {
+	grep -lx offline $MEM/memory*/state 2>/dev/null | wc -l
+}
+last() { # column of the last job
+	q "select $1 from jobs order by id desc limit 1"
+}
+op_count() {
+	q "select coalesce((select count from job_ops where job_id=(select max(id) from jobs) and name='$1'),0)"
+}
+metric() {
+	q "select coalesce((select cast(value as int) from metrics where job_id=(select max(id) from jobs) and key='$1'),-1)"
+}
+# A failing offline dumps the unmovable page it met: expected noise here, and
+# only offline_pages() asks for that dump (REPORT_FAILURE).
+profile() { # file options...
+	local f=$1
+	shift
+	printf '[run]\nduration = %s\n[kmsg]\nallow = ^page dumped because: unmovable page$\n[mem_hotplug]\n' \
+		"$1" >"$f"
+	shift
+	printf '%s\n' "$@" >>"$f"
+}
+before=$(online_blocks)
+pre_offline=$(offline_count)
+
+"$M" run -q -w mem_hotplug -d 1s >"$T/skip" 2>&1
+expect_eq "no --allow-destructive: status" "$(last status)" skip
+expect_match "skip reason" "$(last reason)" 'destructive: runs only with --allow-destructive'
+
+profile "$T/p.ini" 5s "filler = 128M"
+"$M" run -q --allow-destructive "$T/p.ini" >"$T/run" 2>&1
+expect_eq "run exit" "$?" 0
+expect_match "job" "$(last "status || ': ' || reason")" '^pass'
+expect_match "offline ops" "$(op_count offline)" '^[1-9]'
+expect_eq "online ops = offline ops" "$(op_count online)" "$(op_count offline)"
+expect_match "verify passes" "$(op_count verify)" '^[1-9]'
+expect_match "cycles metric" "$(metric cycles)" '^[1-9]'
+expect_match "blocks metric" "$(metric blocks)" '^[1-9]'
+expect_eq "failures" "$(q "select count(*) from failures")" 0
+expect_eq "kmsg failures" "$(q "select count(*) from kmsg where verdict='fail'")" 0
+expect_eq "online blocks after" "$(online_blocks)" "$before"
+expect_eq "journal empty" "$(stat -c %s "$DB.sysfs-journal")" 0
+
+profile "$T/c.ini" 3s "filler = 16M" "inject = corrupt"
+"$M" run -q --allow-destructive "$T/c.ini" >"$T/corrupt" 2>&1
+expect_eq "corrupt exit" "$?" 1
+expect_eq "corrupt class" "$(q "select vclass || '|' || found_index || '|' || want_index from failures where kind='verify' limit 1")" "other index|1|0"
+expect_eq "online blocks after corrupt" "$(online_blocks)" "$before"
+
+# SIGKILL while a block is held offline; $1: how the next start restores.
+killed_run() {
+	profile "$T/h.ini" 60s "filler = 16M" "hold = 60s"
+	"$M" run -q --allow-destructive "$T/h.ini" >"$T/hold" 2>&1 &
+	local run=$! i
+	for i in $(seq 200); do
+		[ "$(offline_count)" -gt "$pre_offline" ] && break
+		sleep 0.1
+	done
+	kill -9 $run
+	wait $run 2>/dev/null
+	sleep 0.5
+	expect_match "$1: a block left offline by the kill" "$(offline_count)" "^[1-9]"
+	expect_match "$1: journal" "$(cat "$DB.sysfs-journal")" "memory[0-9]+/online"$'\t'1
+}
+killed_run restore
+"$M" restore >"$T/restore" 2>&1
+expect_match "restore output" "$(cat "$T/restore")" '^restored [1-9][0-9]* setting'
+expect_eq "online blocks after restore" "$(online_blocks)" "$before"
+
+killed_run "next run"
+"$M" run -w mem_hotplug -d 1s >"$T/next" 2>&1
+expect_match "next run restores" "$(cat "$T/next")" 'restored [1-9][0-9]* sysfs/sysctl setting'
+expect_eq "online blocks after next run" "$(online_blocks)" "$before"
+done_test
