@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MMT_JOURNAL_MAX (64 * 1024)
+/* Far above any real use (a line per block or CPU), so a restore is never refused. */
+#define MMT_JOURNAL_MAX (16 * 1024 * 1024)
 
 int mmt_sysfs_read(const char *path, char *buf, size_t len)
 {

@@ -33,7 +33,10 @@ static void list_one(const struct mmt_workload *wl)
 		printf("  %-12s %-8s default %-7s %s\n  %12s %s\n", o->name,
 		       mmt_opt_type_name(o->type), o->def, range, "", o->help);
 	}
-	printf("\nevery job also takes: duration, workers, placement, repeat\n");
+	for (i = 0; wl->kmsg_allow && wl->kmsg_allow[i]; i++)
+		printf("%s%s\n", i ? "                         " : "\nexpected kernel log noise: ",
+		       wl->kmsg_allow[i]);
+	printf("\nevery job also takes: duration, workers, placement, repeat, with\n");
 	(void)ops;
 }
 

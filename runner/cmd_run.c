@@ -339,6 +339,8 @@ static int open_journal(struct run *r, const char *db)
 	if (n)
 		return fprintf(stderr, "mmtorture: %s: %s\n", path, strerror(-n)), 2;
 	n = mmt_journal_pending(&r->journal);
+	if (n < 0)
+		return fprintf(stderr, "mmtorture: %s: %s\n", path, strerror(-n)), 2;
 	if (n > 0) {
 		n = mmt_journal_restore(&r->journal);
 		if (n < 0)
@@ -466,10 +468,10 @@ static int exit_code(const struct run *r, int bisect)
 {
 	int total = r->fail + r->error + r->skip + r->pass;
 
+	if (r->fail)
+		return 1; /* even if interrupted afterwards: a bad kernel is bad */
 	if (interrupted)
 		return bisect ? 125 : 128 + interrupted;
-	if (r->fail)
-		return 1;
 	if (r->error)
 		return bisect ? 125 : 99;
 	if (!total || r->skip == total)
@@ -512,7 +514,15 @@ static void install_signals(void)
 
 static void cleanup(struct run *r)
 {
-	(void)mmt_journal_restore(&r->journal);
+	if (r->run_id)
+		(void)mmt_job_kmsg_leftovers(&r->rc, stderr);
+	int n = r->journal.fd >= 0 ? mmt_journal_restore(&r->journal) : 0;
+
+	if (n < 0)
+		fprintf(stderr,
+			"mmtorture: WARNING: putting back sysfs/sysctl values failed: %s; they "
+			"stay in %s (mmtorture restore retries)\n",
+			strerror(-n), r->journal.path);
 	mmt_journal_close(&r->journal);
 	if (r->rc.kmsg.fd >= 0)
 		mmt_kmsg_close(&r->rc.kmsg);

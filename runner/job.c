@@ -159,8 +159,6 @@ static void reaped(struct jobrun *jr, int i, int status)
 	int sig;
 
 	jr->wstatus[i] = status;
-	/* Its children die with it: they are in its process group. */
-	kill(-jr->pid[i], SIGKILL);
 	if (WIFSIGNALED(status) && !jr->killed[i]) {
 		sig = WTERMSIG(status);
 		ft = mmt_fault_of(group_of(jr, i)->sh, local_id(jr, i), jr->pid[i]);
@@ -182,11 +180,20 @@ static void reaped(struct jobrun *jr, int i, int status)
 
 static void reap(struct jobrun *jr)
 {
+	siginfo_t si;
 	int i, status;
 
-	for (i = 0; i < jr->nw; i++)
-		if (jr->pid[i] && waitpid(jr->pid[i], &status, WNOHANG) == jr->pid[i])
+	for (i = 0; i < jr->nw; i++) {
+		if (!jr->pid[i])
+			continue;
+		si.si_pid = 0;
+		/* Look first, reap after: the zombie keeps the group id from being reused. */
+		if (waitid(P_PID, (id_t)jr->pid[i], &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
+			continue;
+		kill(-jr->pid[i], SIGKILL); /* its children die with it */
+		if (waitpid(jr->pid[i], &status, 0) == jr->pid[i])
 			reaped(jr, i, status);
+	}
 }
 
 /* A worker that does not die even of SIGKILL is stuck in the kernel: say so, move on. */
@@ -280,12 +287,17 @@ static int cpu_in_list(const char *list, int cpu)
 	return 0;
 }
 
-/* Pin every thread of the worker back onto its CPU. */
+/*
+ * Pin the worker's threads that the kernel unpinned (affinity widened to
+ * more than one CPU) back onto its CPU; threads the workload pinned itself
+ * elsewhere keep their single CPU.
+ */
 static void repin(pid_t pid, int cpu)
 {
 	char path[64];
 	struct dirent *d;
-	cpu_set_t set;
+	cpu_set_t set, cur;
+	pid_t tid;
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
@@ -294,9 +306,13 @@ static void repin(pid_t pid, int cpu)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.')
-			(void)sched_setaffinity(atoi(d->d_name), sizeof(set), &set);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		tid = atoi(d->d_name);
+		if (!sched_getaffinity(tid, sizeof(cur), &cur) && CPU_COUNT(&cur) > 1)
+			(void)sched_setaffinity(tid, sizeof(set), &set);
+	}
 	closedir(dir);
 }
 
@@ -416,7 +432,7 @@ static void wait_tick(struct jobrun *jr)
 static int monitor(struct jobrun *jr)
 {
 	uint64_t now;
-	int r;
+	int err = 0;
 
 	while (jr->alive > 0) {
 		wait_tick(jr);
@@ -426,10 +442,10 @@ static int monitor(struct jobrun *jr)
 		follow_cpus(jr);
 		if (now - jr->t_start >= (uint64_t)jr->jp->duration_ns || *jr->rc->interrupted)
 			request_stop(jr, now);
-		if (!jr->t_stop) {
-			r = sample_intervals(jr, now);
-			if (r)
-				return r;
+		/* Out of memory for the series: stop the job, but still reap everyone. */
+		if (!jr->t_stop && sample_intervals(jr, now)) {
+			err = -ENOMEM;
+			request_stop(jr, now);
 		}
 		watchdog(jr, now);
 		enforce_stop(jr, now);
@@ -438,7 +454,7 @@ static int monitor(struct jobrun *jr)
 	}
 	jr->t_end = mmt_mono_ns();
 	progress(jr, jr->t_end, 1);
-	return 0;
+	return err;
 }
 
 /* ------------------------------------------------------------- set-up */
@@ -541,6 +557,7 @@ static void free_run(struct jobrun *jr)
 	free(jr->plan);
 	for (k = 0; k < jr->ngroups; k++)
 		mmt_shared_destroy(jr->g[k].sh);
+	mmt_kmsg_allow_free(&jr->wl_allow);
 }
 
 static void fill_header(struct jobrun *jr)
@@ -594,6 +611,8 @@ static int prepare(struct jobrun *jr)
 		.scratch = rc->scratch,
 	};
 	struct mmt_job_result *res = jr->res;
+	const char *const *a;
+	char err[128];
 	struct group *g;
 	int r, k;
 
@@ -601,6 +620,12 @@ static int prepare(struct jobrun *jr)
 		g = &jr->g[k];
 		if (!needs_met(jr, g->wl, res->reason, sizeof(res->reason)))
 			return MMT_SKIP;
+		for (a = g->wl->kmsg_allow; a && *a; a++)
+			if (mmt_kmsg_allow_add(&jr->wl_allow, *a, err, sizeof(err)))
+				return snprintf(res->reason, sizeof(res->reason),
+						"%s: bad kmsg_allow '%s': %s", g->wl->name, *a,
+						err),
+				       MMT_ERROR;
 		r = g->wl->probe
 			    ? g->wl->probe(g->spec->opts, &env, res->reason, sizeof(res->reason))
 			    : 0;
@@ -646,7 +671,7 @@ static int execute(struct jobrun *jr)
 int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct mmt_job_result *res)
 {
 	struct jobrun *jr = calloc(1, sizeof(*jr));
-	int r;
+	int r, rr;
 
 	if (!jr)
 		return -ENOMEM;
@@ -665,8 +690,19 @@ int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct m
 		if (rc->kmsg.fd < 0)
 			add_note(res, "%s", rc->kmsg_reason);
 	}
-	/* Each job leaves the machine as it found it. */
-	(void)mmt_journal_restore(rc->journal);
+	/* Each job leaves the machine as it found it, or says loudly that it could not. */
+	rr = mmt_journal_restore(rc->journal);
+	if (rr < 0) {
+		add_note(res,
+			 "WARNING: putting back sysfs/sysctl values failed: %s; they stay "
+			 "in the journal, `mmtorture restore` retries",
+			 strerror(-rr));
+		if (res->status == MMT_PASS || res->status == MMT_SKIP) {
+			res->status = MMT_ERROR;
+			snprintf(res->reason, sizeof(res->reason),
+				 "restoring sysfs/sysctl values: %s", strerror(-rr));
+		}
+	}
 	free_run(jr);
 	free(jr);
 	return r < 0 ? r : 0;

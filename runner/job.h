@@ -47,6 +47,12 @@ struct mmt_job_params {
 	char placement[64];
 };
 
+/*
+ * After the last job: splats the kernel printed outside any job's window (set
+ * aside, or still unread), to warn about; returns how many were written to out.
+ */
+int mmt_job_kmsg_leftovers(struct mmt_runctx *rc, FILE *out);
+
 /* Run one job into res (which the caller frees). 0, or -errno for a harness fault. */
 int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct mmt_job_result *res);
 

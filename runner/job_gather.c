@@ -223,16 +223,17 @@ static void judge(struct jobrun *jr)
 	struct mmt_job_result *res = jr->res;
 	int i, skipped = 0, errored = -1;
 
-	if (*jr->rc->interrupted) {
-		res->status = MMT_ERROR;
-		snprintf(res->reason, sizeof(res->reason), "interrupted by %s",
-			 strsignal(*jr->rc->interrupted));
-		return;
-	}
+	/* A failure seen before an interruption still counts: the kernel misbehaved. */
 	if (res->nfailures) {
 		res->status = MMT_FAIL;
 		snprintf(res->reason, sizeof(res->reason), "%s: %s",
 			 mmt_fail_kind_name(res->failures[0].kind), res->failures[0].detail);
+		return;
+	}
+	if (*jr->rc->interrupted) {
+		res->status = MMT_ERROR;
+		snprintf(res->reason, sizeof(res->reason), "interrupted by %s",
+			 strsignal(*jr->rc->interrupted));
 		return;
 	}
 	for (i = 0; i < res->nworkers; i++) {

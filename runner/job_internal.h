@@ -51,12 +51,14 @@ struct jobrun {
 	int nint, capint;
 	uint64_t **series;
 	/* kernel log */
+	struct mmt_kmsg_allow wl_allow; /* what the job's workloads declare as noise */
 	int kstate;
 	char start_marker[96], end_marker[96];
 	int noom;
 	int oom_pid[64];
 	char oom_line[64][160];
 	uint64_t kmsg_dropped;
+	uint64_t kmsg_lost0; /* records the log overwrote unread, at the job's start */
 	/* failures the runner itself saw (signals, hangs, splats, taint) */
 	int nfail;
 	struct mmt_failure fail[MAX_RUNNER_FAILS];

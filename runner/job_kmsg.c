@@ -74,7 +74,8 @@ static void kmsg_in_job(struct jobrun *jr, const struct mmt_kmsg_rec *rec)
 		kmsg_keep(jr, rec, NULL, MMT_KMSG_INFO);
 		return;
 	}
-	if (mmt_kmsg_allowed(jr->rc->allow, rec->text)) {
+	if (mmt_kmsg_allowed(jr->rc->allow, rec->text) ||
+	    mmt_kmsg_allowed(&jr->wl_allow, rec->text)) {
 		kmsg_keep(jr, rec, rule, MMT_KMSG_ALLOWED);
 		return;
 	}
@@ -145,6 +146,7 @@ void kmsg_start(struct jobrun *jr)
 	rc->npending = 0;
 	if (rc->kmsg.fd < 0)
 		return;
+	jr->kmsg_lost0 = rc->kmsg.lost;
 	if (mmt_kmsg_write(jr->start_marker)) {
 		mmt_kmsg_close(&rc->kmsg);
 		snprintf(rc->kmsg_reason, sizeof(rc->kmsg_reason),
@@ -154,13 +156,78 @@ void kmsg_start(struct jobrun *jr)
 	kmsg_sync(jr, K_IN);
 }
 
+/*
+ * The start marker never came back (the log overflowed while we waited): the
+ * splats seen meanwhile were set aside as "outside any job", but they are most
+ * likely this job's. Charge them to it rather than let them pass.
+ */
+static void claim_pending(struct jobrun *jr)
+{
+	struct mmt_runctx *rc = jr->rc;
+	struct mmt_kmsg_line *l;
+	int i;
+
+	add_note(jr->res, "WARNING: this job's kernel log start marker was never read back; "
+			  "splats seen during the job are charged to it");
+	for (i = 0; i < rc->npending; i++) {
+		l = &rc->pending[i];
+		if (mmt_kmsg_allowed(rc->allow, l->text) ||
+		    mmt_kmsg_allowed(&jr->wl_allow, l->text)) {
+			l->verdict = MMT_KMSG_ALLOWED;
+		} else {
+			l->verdict = MMT_KMSG_FAIL;
+			runner_fail(jr, MMT_FK_KMSG, -1, 0, "(start marker lost) %s: %s", l->rule,
+				    l->text);
+		}
+		if (kmsg_append(jr->res, l))
+			free(l->text);
+	}
+	free(rc->pending);
+	rc->pending = NULL;
+	rc->npending = 0;
+}
+
 void kmsg_end(struct jobrun *jr)
 {
+	uint64_t lost = jr->rc->kmsg.lost - jr->kmsg_lost0;
+
 	if (jr->rc->kmsg.fd < 0)
 		return;
 	if (jr->kstate == K_IN && !mmt_kmsg_write(jr->end_marker))
 		kmsg_sync(jr, K_AFTER);
+	if (jr->kstate == K_BEFORE)
+		claim_pending(jr);
+	if (lost)
+		add_note(jr->res,
+			 "WARNING: the kernel log overwrote %llu record(s) before they "
+			 "were read; a splat among them would be missed",
+			 (unsigned long long)lost);
 	if (jr->kmsg_dropped)
 		add_note(jr->res, "%llu more kernel log lines seen but not kept",
 			 (unsigned long long)jr->kmsg_dropped);
+}
+
+int mmt_job_kmsg_leftovers(struct mmt_runctx *rc, FILE *out)
+{
+	struct mmt_kmsg_rec rec;
+	const char *rule;
+	int i, n = 0;
+
+	for (i = 0; i < rc->npending; i++, n++) {
+		fprintf(out, "mmtorture: WARNING: kernel log outside any job: %s: %s\n",
+			rc->pending[i].rule, rc->pending[i].text);
+		free(rc->pending[i].text);
+	}
+	free(rc->pending);
+	rc->pending = NULL;
+	rc->npending = 0;
+	while (rc->kmsg.fd >= 0 && mmt_kmsg_read(&rc->kmsg, &rec) == 1) {
+		rule = mmt_kmsg_splat(rec.text);
+		if (!rule || mmt_kmsg_allowed(rc->allow, rec.text))
+			continue;
+		fprintf(out, "mmtorture: WARNING: kernel log after the last job: %s: %s\n", rule,
+			rec.text);
+		n++;
+	}
+	return n;
 }

@@ -26,8 +26,8 @@
  * Safety: the probe saves every cpuN/online the worker may write in the
  * runner's journal (writing 1 to an online CPU succeeds, so restoring is
  * idempotent); the worker, forked from the runner after the probe, writes only
- * those, never CPU 0, never all of them at once, and onlines every CPU again
- * in teardown.
+ * those (CPU 0 only where the kernel offers its online file), never all of them at once, and
+ * onlines every CPU again in teardown.
  */
 #include <dirent.h>
 #include <errno.h>

@@ -45,7 +45,7 @@
 #include "workload.h"
 
 #define MEM_DIR "/sys/devices/system/memory"
-#define MH_MAX_BLOCKS 1024 /* 1024 journal lines stay well under its 64 KiB */
+#define MH_MAX_BLOCKS 1024 /* a journal line each */
 #define MH_MAX_THREADS 8
 #define SCAN_EVERY_NS 200000000ull
 #define BACKOFF_MIN_NS 10000000ull
@@ -645,11 +645,35 @@ static int offline_block(struct mem_hotplug *mh, struct block *b, uint64_t now)
 	return err;
 }
 
+/*
+ * Online a block in the zone it had: writing 1 to `online` takes the kernel's
+ * default type, which can put a Movable block into ZONE_NORMAL (and make it
+ * unremovable); a Movable block goes back through state=online_movable.
+ */
+static int write_online(struct block *b)
+{
+	char path[96];
+	ssize_t n;
+	int fd, err;
+
+	if (b->zone != Z_MOVABLE) {
+		n = pwrite(b->fd, "1", 1, 0);
+		return n == 1 ? 0 : n < 0 ? errno : EIO;
+	}
+	snprintf(path, sizeof(path), MEM_DIR "/memory%u/state", b->id);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = write(fd, "online_movable", 14);
+	err = n == 14 ? 0 : n < 0 ? errno : EIO;
+	close(fd);
+	return err;
+}
+
 static int online_block(struct mem_hotplug *mh, struct block *b)
 {
 	uint64_t t0 = mmt_ticks();
-	ssize_t n = pwrite(b->fd, "1", 1, 0);
-	int err = n == 1 ? 0 : n < 0 ? errno : EIO;
+	int err = write_online(b);
 
 	mmt_time(mmt_hist_of(mh->w, 0, OP_ONLINE), t0);
 	if (err) {
@@ -729,23 +753,24 @@ static void restore_blocks(struct mem_hotplug *mh)
 	char vz[64];
 	unsigned i, try;
 	struct block *b;
+	int err;
 
 	for (i = 0; i < mh->nblocks; i++) {
 		b = &mh->blocks[i];
-		for (try = 0; b->offline && try < 3; try++) {
-			if (pwrite(b->fd, "1", 1, 0) == 1)
+		for (try = 0, err = 0; b->offline && try < 3; try++) {
+			err = write_online(b);
+			if (!err)
 				b->offline = 0;
 			else
 				usleep(100000);
 		}
 		if (b->offline)
-			mmt_fail(mh->w, MMT_FK_ERRNO, OP_ONLINE, errno, 0,
-				 "memory%u left offline: write(online, 1): %s", b->id,
-				 strerror(errno));
+			mmt_fail(mh->w, MMT_FK_ERRNO, OP_ONLINE, err, 0,
+				 "memory%u left offline: onlining it: %s", b->id, strerror(err));
 		else if (b->cycles && read_attr(b->id, "valid_zones", vz, sizeof(vz)) >= 0 &&
 			 zone_of(vz) != b->zone)
-			mmt_note(mh->w, "memory%u came back in zone %s (was %s)", b->id, vz,
-				 b->zone ? zone_names[b->zone] : "other");
+			mmt_note(mh->w, "WARNING: memory%u came back in zone %s (was %s)", b->id,
+				 vz, b->zone ? zone_names[b->zone] : "other");
 		close(b->fd);
 	}
 }
@@ -795,6 +820,8 @@ const struct mmt_workload mmt_wl_mem_hotplug = {
 	.opts = mem_hotplug_options,
 	.opts_size = sizeof(struct mem_hotplug_opts),
 	.ops = mem_hotplug_ops,
+	/* A refused offline dumps the unmovable page it met (offline_pages asks for it). */
+	.kmsg_allow = (const char *const[]){"^page dumped because: unmovable page$", NULL},
 	.recorders = mem_hotplug_recorders,
 	.probe = mem_hotplug_probe,
 	.setup = mem_hotplug_setup,

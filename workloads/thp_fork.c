@@ -449,11 +449,14 @@ static void *writer_main(void *arg)
 
 /* ---- the round ---- */
 
+static void reap_children(struct thp_fork *tf, pid_t *pids, unsigned n);
+
 static int fork_children(struct thp_fork *tf, pid_t *pids)
 {
 	struct mmt_hist *h = mmt_hist_of(tf->w, 0, OP_FORK);
 	unsigned c;
 	uint64_t t0;
+	int err;
 
 	for (c = 0; c < (unsigned)tf->o->children; c++) {
 		tf->exit_t0[c] = 0;
@@ -463,8 +466,10 @@ static int fork_children(struct thp_fork *tf, pid_t *pids)
 			child_main(tf, c);
 		mmt_time(h, t0);
 		if (pids[c] < 0) {
-			mmt_fail_errno(tf->w, OP_FORK, "fork", errno);
-			return -errno;
+			/* Out of processes or memory: a harness limit, not a kernel bug. */
+			err = errno;
+			reap_children(tf, pids, c);
+			return -err;
 		}
 	}
 	return 0;

@@ -917,6 +917,8 @@ static void grandchild(struct va_ctx *c, unsigned nthreads)
 	unsigned n;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(0); /* its parent died before the line above */
 	c->owner = (c->owner & ~0xffffu) | ROLE_GRANDCHILD;
 	n = low_start(c, t, nthreads, &stop);
 	sweep(c, 1);
@@ -1170,6 +1172,8 @@ static void relay(struct va_ctx *c, const struct va_record *r)
 		mmt_fail(c->w, r->kind, OP_EXEC, r->err, r->addr, "exec'd process: %s", r->detail);
 }
 
+#define EXEC_BOUND_S 30
+
 /* Read the child's records until it closes the pipe; keep the watchdog fed. */
 static void exec_collect(struct va_upgrade *vu, int fd, pid_t pid)
 {
@@ -1181,9 +1185,20 @@ static void exec_collect(struct va_upgrade *vu, int fd, pid_t pid)
 
 	for (;;) {
 		if (poll(&pfd, 1, 1000) == 0) {
-			mmt_beat(vu->c.w);
-			if (mmt_should_stop(vu->c.w) && ++waited > 10)
-				kill(pid, SIGKILL);
+			/*
+			 * An exec round takes well under a second: keep the watchdog fed
+			 * for EXEC_BOUND_S, then call it a hang (the process is stuck in
+			 * the kernel, e.g. in the upgrade) rather than hide it.
+			 */
+			if (++waited <= EXEC_BOUND_S) {
+				mmt_beat(vu->c.w);
+				continue;
+			}
+			if (waited == EXEC_BOUND_S + 1)
+				mmt_fail(vu->c.w, MMT_FK_HANG, OP_EXEC, 0, 0,
+					 "exec'd process %d silent for %ds; killed", pid,
+					 EXEC_BOUND_S);
+			kill(pid, SIGKILL);
 			continue;
 		}
 		n = read(fd, (char *)&r + got, sizeof(r) - got);

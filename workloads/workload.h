@@ -45,6 +45,12 @@ struct mmt_workload {
 	const struct mmt_opt *opts; /* NULL-terminated */
 	size_t opts_size;
 	const char *const *ops; /* NULL-terminated, at most MMT_MAX_OPS */
+	/*
+	 * Kernel log lines the workload causes on purpose (POSIX extended regexes,
+	 * NULL-terminated, or NULL): in its own jobs they are kept as "allowed"
+	 * instead of failing the job, as a profile's [kmsg] allow would.
+	 */
+	const char *const *kmsg_allow;
 	/* Recorders per worker: one per thread or child that times ops. NULL: 1. */
 	unsigned (*recorders)(const void *opts);
 	int (*probe)(const void *opts, struct mmt_env *env, char *reason, size_t len);

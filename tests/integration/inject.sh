@@ -31,4 +31,14 @@ expect_match "hang failure" "$(q "select detail from failures where kind='hang'"
 expect_eq "hang worker signal" "$(q "select term_signal from job_workers w join jobs j on j.id=w.job_id where j.id=(select max(id) from jobs)")" 9
 
 expect_eq "runs complete" "$(q "select group_concat(status) from runs")" "complete,complete,complete"
+
+# A failure seen before an interruption still counts: exit 1 (bisect: bad), job failed.
+"$M" run -q -n 1 -w thp_fork:size=16M,inject=corrupt -d 60s --bisect-exit >"$T/int.out" 2>&1 &
+run=$!
+sleep 4 # the corruption is in the first round, well under a second in
+kill -INT $run
+wait $run
+expect_eq "interrupted after a failure: exit" "$?" 1
+expect_eq "interrupted after a failure: job" "$(q "select status from jobs order by id desc limit 1")" fail
+expect_eq "interrupted after a failure: run" "$(q "select status from runs order by id desc limit 1")" interrupted
 done_test

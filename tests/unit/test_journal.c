@@ -106,11 +106,31 @@ static void crash(void)
 	mmt_journal_close(&j);
 }
 
+/* A value that cannot be written back is reported, and kept for the next try. */
+static void restore_failure(void)
+{
+	char jp[256], line[512];
+	struct mmt_journal j;
+	int fd, n;
+
+	snprintf(jp, sizeof(jp), "%s/fail", dir);
+	CHECK(mmt_journal_open(&j, jp) == 0);
+	/* A directory cannot be written: the restore must fail with EISDIR. */
+	n = snprintf(line, sizeof(line), "%s\told\n", dir);
+	fd = open(jp, O_WRONLY | O_APPEND);
+	CHECK(write(fd, line, (size_t)n) == n);
+	close(fd);
+	CHECK(mmt_journal_restore(&j) == -EISDIR);
+	CHECK(mmt_journal_pending(&j) == 1);
+	mmt_journal_close(&j);
+}
+
 int main(void)
 {
 	CHECK(mkdtemp(dir) != NULL);
 	current();
 	save_restore();
 	crash();
+	restore_failure();
 	return check_done();
 }
