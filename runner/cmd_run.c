@@ -333,6 +333,12 @@ static int open_journal(struct run *r, const char *db)
 	int n;
 
 	snprintf(path, sizeof(path), "%s.sysfs-journal", db);
+	/* A fresh clone has no results/: the journal goes in before the database. */
+	n = mmt_mkdir_parents(db);
+	if (n)
+		return fprintf(stderr, "mmtorture: cannot create the directory of %s: %s\n", db,
+			       strerror(-n)),
+		       2;
 	n = mmt_journal_open(&r->journal, path);
 	if (n == -EWOULDBLOCK)
 		return fprintf(stderr, "mmtorture: another mmtorture run is using %s\n", db), 2;

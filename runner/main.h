@@ -6,6 +6,8 @@
 
 /* results/mmtorture.db, or $MMTORTURE_DB. */
 const char *mmt_default_db(void);
+/* mkdir -p of the directory holding path (the database's); 0 or -errno. */
+int mmt_mkdir_parents(const char *path);
 /* profiles/NAME.ini: ./profiles, then the installed and source trees. 0 or -ENOENT. */
 int mmt_find_profile(const char *name, char *path, size_t len);
 

@@ -26,6 +26,11 @@ done
 jq -e '.jobs[0].ops.cow_fault.percentiles."99" > 0' "$T/run.json" >/dev/null || fail "json percentiles"
 "$M" report --json latest | jq -e '.run.va_bits >= 39 and .jobs[0].status == "pass"' >/dev/null || fail "report --json"
 
+# A database in directories that do not exist yet (results/ in a fresh clone).
+(cd "$T" && "$M" run -q -n 1 -w thp_fork:size=8M -d 1s --db new/deeper/m.db) >"$T/newdir" 2>&1
+expect_eq "new db dir" "$?" 0
+expect_eq "new db runs" "$(sqlite3 "$T/new/deeper/m.db" "select status from runs")" complete
+
 # --scratch: workloads' files go there (thp_gup's O_DIRECT file, unlinked once open).
 "$M" run -q -n 1 -w thp_gup:size=8M --scratch "$T/scr" -d 1s >/dev/null 2>&1
 expect_eq "scratch run" "$?" 0
