@@ -48,14 +48,7 @@ stressng() {
 }
 
 echo "cpu_hotplug (cpu1, 1 worker), $ROUNDS rounds x ${SECS}s of workload / bare / stress-ng --cpu-online 1"
-: >"$T/r"
-for i in $(seq "$ROUNDS"); do
-	w=$(workload)
-	b=$(bare)
-	s=$(stressng)
-	echo "$w $b $s" >>"$T/r"
-	echo "  round $i: offlines/s onlines/s  workload $w  bare $b  stress-ng $s"
-done
+rounds "offlines/s onlines/s"
 [ "$(cat /sys/devices/system/cpu/cpu1/online)" = 1 ] || echo "WARNING: cpu1 is offline after the bench"
 echo
 printf '%-22s %12s %12s %12s %16s %20s\n' "median" workload bare stress-ng "workload/bare" "workload/stress-ng"

@@ -55,14 +55,7 @@ stressng() {
 }
 
 echo "mem_hotplug (filler ${MIB} MiB, 1 worker), $ROUNDS rounds x ${SECS}s of workload / bare / stress-ng --memhotplug 1"
-: >"$T/r"
-for i in $(seq "$ROUNDS"); do
-	w=$(workload)
-	b=$(bare)
-	s=$(stressng)
-	echo "$w $b $s" >>"$T/r"
-	echo "  round $i: offlines/s migrated/s  workload $w  bare $b  stress-ng $s"
-done
+rounds "offlines/s migrated/s"
 grep -lx offline /sys/devices/system/memory/memory*/state >/dev/null 2>&1 &&
 	echo "WARNING: a memory block is offline after the bench"
 echo

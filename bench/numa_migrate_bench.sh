@@ -65,14 +65,7 @@ stressng() {
 
 
 echo "numa_migrate:$OPTS vs numa_migrate_bare vs stress-ng --numa 1; $ROUNDS rounds of ${SECS}s; memory nodes $nodes"
-: >"$T/r"
-for i in $(seq "$ROUNDS"); do
-	w=$(workload)
-	b=$(bare)
-	s=$(stressng)
-	echo "$w $b $s" >>"$T/r"
-	echo "  round $i: pgmigrate_success/s  workload $w  bare $b  stress-ng $s"
-done
+rounds "pgmigrate_success/s"
 wm=$(awk '{ print $1 }' "$T/r" | median)
 bm=$(awk '{ print $2 }' "$T/r" | median)
 sm=$(awk '{ print $3 }' "$T/r" | median)

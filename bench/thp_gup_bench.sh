@@ -59,14 +59,7 @@ floor_ratio() { awk -v a="$1" -v b="$2" -v s="$SECS" 'BEGIN { f = 1 / s; if (b >
 
 command -v stress-ng >/dev/null || { echo "SKIP: stress-ng not installed"; exit 77; }
 echo "thp_gup:size=16M (1 worker), $ROUNDS rounds of mmtorture/bare/stress-ng, ${SECS}s each"
-: >"$T/r"
-for i in $(seq "$ROUNDS"); do
-	w=$(workload)
-	b=$(bare)
-	s=$(stressng)
-	echo "$w $b $s" >>"$T/r"
-	echo "  round $i: splits/s pages/s  mmtorture $w  bare $b  stress-ng $s"
-done
+rounds "splits/s pages/s"
 echo
 printf '%-10s %12s %12s %12s %14s %18s\n' metric mmtorture bare stress-ng "mmtorture/bare" "mmtorture/stress-ng"
 for col in 1 2; do

@@ -44,7 +44,7 @@ vma_writes() {
 	echo "$(rate "$(awk -F, '/sys_enter_mprotect/ { s += $1 } END { print s + 0 }' "$T/perf")" $((t1 - t0))) $(rate "$(awk -F, '/sys_enter/ { s += $1 } END { print s + 0 }' "$T/perf")" $((t1 - t0)))"
 }
 
-harness() {
+workload() {
 	local w id e r l
 	rm -f "$T/h.db"
 	w=$(vma_writes "$M" run -q -n 1 -d "${SECS}s" -w "vma_iter:$OPTS" --db "$T/h.db")
@@ -70,14 +70,7 @@ stressng() {
 
 
 echo "vma_iter:$OPTS vs bare vs stress-ng --mmapmany 1; $ROUNDS rounds, ${SECS}s each"
-: >"$T/r"
-for i in $(seq "$ROUNDS"); do
-	h=$(harness)
-	b=$(bare)
-	s=$(stressng)
-	echo "$h $b $s" >>"$T/r"
-	echo "  round $i: lines/s mprotect/s writes/s  mmtorture $h  bare $b  stress-ng $s"
-done
+rounds "lines/s mprotect/s writes/s"
 echo
 printf '%-14s %14s %14s %14s %12s %14s\n' event mmtorture bare stress-ng "mmt/bare" "mmt/stress-ng"
 for ev in 1 2 3; do
