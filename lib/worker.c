@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ int mmt_fail_kind_parse(const char *name)
 	return -EINVAL;
 }
 
+_Static_assert(sizeof(struct mmt_shared) <= 4096, "the header is the block's first page");
+
 static size_t wshared_size(unsigned nrec, unsigned nops)
 {
 	size_t sz = sizeof(struct mmt_wshared) + (size_t)nrec * nops * sizeof(struct mmt_hist);
@@ -54,17 +57,41 @@ static size_t wshared_size(unsigned nrec, unsigned nops)
 	return (sz + 4095) & ~(size_t)4095;
 }
 
+/*
+ * A memfd when the kernel has them, so an exec'd worker can map the same
+ * pages; close-on-exec, the runner's child hands it on explicitly.
+ */
+static void *shared_map(size_t size, int *fd)
+{
+	void *p;
+
+	*fd = memfd_create("mmtorture-job", MFD_CLOEXEC);
+	if (*fd >= 0 && ftruncate(*fd, (off_t)size) < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (*fd < 0)
+		return mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED) {
+		close(*fd);
+		*fd = -1;
+	}
+	return p;
+}
+
 int mmt_shared_create(struct mmt_shared **out, unsigned nworkers, unsigned nrec, unsigned nops)
 {
-	size_t stride = wshared_size(nrec, nops), size = 4096 + stride * nworkers;
+	size_t stride = wshared_size(nrec, nops), size = MMT_SHARED_HEAD + stride * nworkers;
 	struct mmt_shared *sh;
 	unsigned w, r, o;
+	int fd;
 
 	if (!nworkers || !nrec || !nops || nops > MMT_MAX_OPS || nrec > MMT_MAX_RECORDERS)
 		return -EINVAL;
 	/* Shared so that workers and their children write where the runner reads. */
-	sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
-		  -1, 0);
+	sh = shared_map(size, &fd);
 	if (sh == MAP_FAILED)
 		return -errno;
 	sh->nworkers = nworkers;
@@ -72,6 +99,7 @@ int mmt_shared_create(struct mmt_shared **out, unsigned nworkers, unsigned nrec,
 	sh->nops = nops;
 	sh->wstride = stride;
 	sh->size = size;
+	sh->fd = fd;
 	for (w = 0; w < nworkers; w++)
 		for (r = 0; r < nrec; r++)
 			for (o = 0; o < nops; o++)
@@ -82,13 +110,62 @@ int mmt_shared_create(struct mmt_shared **out, unsigned nworkers, unsigned nrec,
 
 void mmt_shared_destroy(struct mmt_shared *sh)
 {
-	if (sh)
-		munmap(sh, sh->size);
+	int fd;
+
+	if (!sh)
+		return;
+	fd = sh->fd;
+	munmap(sh, sh->size);
+	if (fd >= 0)
+		close(fd);
+}
+
+int mmt_shared_handoff(struct mmt_shared *sh, const char *workload, uint64_t duration_ns,
+		       const char *scratch, const void *opts, size_t opts_size, const void *probe,
+		       size_t probe_size)
+{
+	if (strlen(workload) >= sizeof(sh->workload) ||
+	    strlen(scratch ? scratch : "") >= sizeof(sh->scratch) || opts_size > sizeof(sh->opts) ||
+	    probe_size > MMT_HANDOFF_PROBE)
+		return -E2BIG;
+	sh->probe_size = (uint32_t)probe_size;
+	if (probe_size)
+		memcpy(mmt_shared_probe(sh), probe, probe_size);
+	strcpy(sh->workload, workload);
+	strcpy(sh->scratch, scratch ? scratch : "");
+	sh->duration_ns = duration_ns;
+	sh->opts_size = (uint32_t)opts_size;
+	if (opts_size)
+		memcpy(sh->opts, opts, opts_size);
+	return 0;
+}
+
+int mmt_shared_attach(struct mmt_shared **out, int fd)
+{
+	struct mmt_shared *sh;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((size_t)st.st_size < sizeof(*sh))
+		return -EINVAL;
+	sh = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (sh == MAP_FAILED)
+		return -errno;
+	if (sh->size != (size_t)st.st_size || !sh->nworkers || sh->nops > MMT_MAX_OPS ||
+	    sh->nrec > MMT_MAX_RECORDERS || sh->opts_size > sizeof(sh->opts) ||
+	    sh->probe_size > MMT_HANDOFF_PROBE ||
+	    MMT_SHARED_HEAD + sh->wstride * sh->nworkers > sh->size) {
+		munmap(sh, (size_t)st.st_size);
+		return -EINVAL;
+	}
+	*out = sh;
+	return 0;
 }
 
 struct mmt_wshared *mmt_shared_worker(struct mmt_shared *sh, unsigned worker)
 {
-	return (struct mmt_wshared *)((char *)sh + 4096 + sh->wstride * worker);
+	return (struct mmt_wshared *)((char *)sh + MMT_SHARED_HEAD + sh->wstride * worker);
 }
 
 struct mmt_hist *mmt_shared_hist(struct mmt_shared *sh, unsigned worker, unsigned rec, unsigned op)

@@ -95,11 +95,28 @@ struct mmt_wshared {
 	char note[MMT_MAX_NOTES][MMT_DETAIL_LEN];
 };
 
+#define MMT_HANDOFF_OPTS 2048
+#define MMT_HANDOFF_PROBE 8192 /* what a probe found, for the workers (MMT_SHARED_HEAD) */
+#define MMT_SHARED_HEAD (4096 + MMT_HANDOFF_PROBE) /* then the workers' areas */
+
+/*
+ * The block's first page. The part after `size` is the hand-off to a worker
+ * that is a fresh executable (mmtorture-worker) rather than a fork of the
+ * runner: it finds its workload, options and limits here, byte for byte as
+ * the runner parsed them (option structs hold no pointers).
+ */
 struct mmt_shared {
 	int stop; /* set by the runner; read with mmt_should_stop() */
 	uint32_t nworkers, nrec, nops;
 	size_t wstride; /* bytes from one worker's area to the next */
 	size_t size;
+	int fd; /* the memfd behind the block, -1 if anonymous; runner's number */
+	char workload[64];
+	uint64_t duration_ns;
+	char scratch[512];
+	uint32_t opts_size;
+	unsigned char opts[MMT_HANDOFF_OPTS];
+	uint32_t probe_size; /* bytes in the page after this one */
 };
 
 struct mmt_worker {
@@ -119,6 +136,16 @@ struct mmt_worker {
 /* Runner side: one block for the job; -errno. */
 int mmt_shared_create(struct mmt_shared **sh, unsigned nworkers, unsigned nrec, unsigned nops);
 void mmt_shared_destroy(struct mmt_shared *sh);
+/* Fill the hand-off; -E2BIG if a string or the options do not fit. */
+int mmt_shared_handoff(struct mmt_shared *sh, const char *workload, uint64_t duration_ns,
+		       const char *scratch, const void *opts, size_t opts_size, const void *probe,
+		       size_t probe_size);
+static inline void *mmt_shared_probe(struct mmt_shared *sh)
+{
+	return (char *)sh + 4096;
+}
+/* Worker side of an exec'd worker: map the block behind an inherited fd. */
+int mmt_shared_attach(struct mmt_shared **sh, int fd);
 struct mmt_wshared *mmt_shared_worker(struct mmt_shared *sh, unsigned worker);
 struct mmt_hist *mmt_shared_hist(struct mmt_shared *sh, unsigned worker, unsigned rec, unsigned op);
 /* Sum of op counts and beats of one worker: the watchdog's notion of progress. */

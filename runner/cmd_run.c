@@ -322,6 +322,7 @@ struct run {
 	struct mmt_run_info ri;
 	struct mmt_runctx rc;
 	char scratch[4200];
+	char worker_exe[4096];
 	int64_t run_id;
 	int fail, error, skip, pass;
 };
@@ -412,6 +413,11 @@ static void setup_ctx(struct run *r)
 	rc->progress = r->o.quiet ? NULL : stderr;
 	rc->progress_tty = isatty(STDERR_FILENO);
 	rc->interrupted = &interrupted;
+	n = mmt_find_worker(r->worker_exe, sizeof(r->worker_exe));
+	if (n == -EACCES)
+		fprintf(stderr, "mmtorture: warning: MMTORTURE_WORKER=%s cannot be executed; "
+			"workers stay forks of the runner\n", r->worker_exe);
+	rc->worker_exe = n ? NULL : r->worker_exe;
 	n = mmt_kmsg_open(&rc->kmsg);
 	if (n) {
 		rc->kmsg.fd = -1;

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,10 +38,28 @@ static uint64_t worker_seed(uint64_t job_seed, unsigned i)
 	return job_seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull);
 }
 
+/*
+ * Become mmtorture-worker: a small image, so that forks inside the workload
+ * copy a few mappings rather than the runner's libraries. The block goes over
+ * as fd 3; binding, process group and signal dispositions survive the exec.
+ */
+static int exec_worker(struct jobrun *jr, struct group *g, struct mmt_worker *w)
+{
+	char id[16], seed[24];
+	char *argv[] = {(char *)jr->rc->worker_exe, "3", id, seed, NULL};
+
+	if (dup2(g->sh->fd, 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
+		return mmt_worker_verdict(w, MMT_ERROR, "handing the shared block over: %s",
+					  strerror(errno));
+	snprintf(id, sizeof(id), "%u", w->id);
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)w->seed);
+	execv(jr->rc->worker_exe, argv);
+	return mmt_worker_verdict(w, MMT_ERROR, "exec %s: %s", jr->rc->worker_exe, strerror(errno));
+}
+
 static int worker_body(struct jobrun *jr, struct group *g, struct mmt_worker *w, int i)
 {
 	const struct mmt_where *where = &jr->plan[i];
-	void *state = NULL;
 	int r;
 
 	r = mmt_bind_self(jr->rc->topo, where, &w->ws->applied);
@@ -48,17 +67,9 @@ static int worker_body(struct jobrun *jr, struct group *g, struct mmt_worker *w,
 		return mmt_worker_verdict(w, MMT_ERROR, "binding to cpu %d, node %d: %s",
 					  where->cpu, where->node, strerror(-r));
 	w->node = w->ws->applied.node;
-	r = g->wl->setup(w, &state);
-	if (!r)
-		r = g->wl->run(w, state);
-	g->wl->teardown(w, state);
-	if (r < 0)
-		return mmt_worker_verdict(w, MMT_ERROR, "%s: %s", g->wl->name, strerror(-r));
-	if (r == MMT_SKIP || r == MMT_ERROR)
-		return w->ws->reason[0]
-			       ? r
-			       : mmt_worker_verdict(w, r, "%s gave no reason", g->wl->name);
-	return MMT_PASS;
+	if (jr->rc->worker_exe && g->sh->fd >= 0)
+		return exec_worker(jr, g, w);
+	return mmt_workload_body(g->wl, w);
 }
 
 static __attribute__((noreturn)) void worker_main(struct jobrun *jr, int i)
@@ -532,6 +543,10 @@ static int alloc_run(struct jobrun *jr)
 		r = mmt_shared_create(&g->sh, (unsigned)g->nw,
 				      mmt_workload_recorders(g->wl, g->spec->opts),
 				      (unsigned)g->nops);
+		if (!r)
+			r = mmt_shared_handoff(g->sh, g->wl->name, (uint64_t)jr->jp->duration_ns,
+					       jr->rc->scratch, g->spec->opts, g->wl->opts_size,
+					       g->wl->probe_state, g->wl->probe_state_size);
 		if (r)
 			return r;
 	}
@@ -689,6 +704,9 @@ int mmt_job_run(struct mmt_runctx *rc, const struct mmt_job_params *jp, struct m
 		r = execute(jr);
 		if (rc->kmsg.fd < 0)
 			add_note(res, "%s", rc->kmsg_reason);
+		if (!rc->worker_exe)
+			add_note(res, "workers ran as forks of the runner (no mmtorture-worker): "
+				      "their forks copy the runner's mappings");
 	}
 	/* Each job leaves the machine as it found it, or says loudly that it could not. */
 	rr = mmt_journal_restore(rc->journal);

@@ -26,6 +26,7 @@ struct mmt_runctx {
 	char uuid[40];
 	uint64_t seed;
 	const char *scratch; /* directory for workloads' files (O_DIRECT needs a real fs) */
+	const char *worker_exe; /* mmtorture-worker, or NULL: workers stay forks of the runner */
 	int allow_destructive;
 	int64_t hang_timeout_ns;
 	int64_t interval_ns;

@@ -10,5 +10,6 @@ const char *mmt_default_db(void);
 int mmt_mkdir_parents(const char *path);
 /* profiles/NAME.ini: ./profiles, then the installed and source trees. 0 or -ENOENT. */
 int mmt_find_profile(const char *name, char *path, size_t len);
+int mmt_find_worker(char *path, size_t len);
 
 #endif

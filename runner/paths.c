@@ -54,3 +54,37 @@ int mmt_mkdir_parents(const char *path)
 		return -errno;
 	return 0;
 }
+
+/*
+ * mmtorture-worker: $MMTORTURE_WORKER ("inproc": none, workers stay forks of
+ * the runner), else beside this executable (a build tree), else the installed
+ * one. -ENOENT when there is none; -EACCES when the variable names a file
+ * that cannot run.
+ */
+int mmt_find_worker(char *path, size_t len)
+{
+	const char *env = getenv("MMTORTURE_WORKER");
+	char self[4096];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		if (!strcmp(env, "inproc"))
+			return -ENOENT;
+		snprintf(path, len, "%s", env);
+		return access(path, X_OK) ? -EACCES : 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, len, "%s/mmtorture-worker", self);
+			if (!access(path, X_OK))
+				return 0;
+		}
+	}
+	snprintf(path, len, "%s/mmtorture-worker", MMT_LIBEXECDIR);
+	return access(path, X_OK) ? -ENOENT : 0;
+}

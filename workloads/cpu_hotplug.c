@@ -25,7 +25,7 @@
  *
  * Safety: the probe saves every cpuN/online the worker may write in the
  * runner's journal (writing 1 to an online CPU succeeds, so restoring is
- * idempotent); the worker, forked from the runner after the probe, writes only
+ * idempotent); the worker, handed that list (probe_state), writes only
  * those (CPU 0 only where the kernel offers its online file), never all of them at once, and
  * onlines every CPU again in teardown.
  */
@@ -91,7 +91,7 @@ static const char *const cpu_hotplug_ops[] = {
 	NULL,
 };
 
-/* The CPUs the probe saved in the journal; inherited by the forked worker. */
+/* The CPUs the probe saved in the journal; handed to the worker (probe_state). */
 static struct {
 	unsigned n;
 	unsigned id[CH_MAX_CPUS];
@@ -389,8 +389,7 @@ static int cpu_hotplug_setup(struct mmt_worker *w, void **state)
 	ch->npages = (size_t)o->filler / ch->pg;
 	if (!ch_saved.n)
 		return mmt_worker_verdict(w, MMT_ERROR,
-					  "no CPU saved by the probe: the worker must be forked "
-					  "from the runner after the probe");
+					  "no CPU saved by the probe");
 	r = open_targets(ch);
 	if (r)
 		return r;
@@ -625,4 +624,6 @@ const struct mmt_workload mmt_wl_cpu_hotplug = {
 	.setup = cpu_hotplug_setup,
 	.run = cpu_hotplug_run,
 	.teardown = cpu_hotplug_teardown,
+	.probe_state = &ch_saved,
+	.probe_state_size = sizeof(ch_saved),
 };

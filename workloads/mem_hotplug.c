@@ -25,7 +25,7 @@
  * fragmented host. Every filler page is verified before each rewrite.
  *
  * Safety: the probe saves every `online` attribute the worker may write in the
- * runner's journal; the worker (forked from the runner after the probe) only
+ * runner's journal; the worker (handed the probe's list, see probe_state) only
  * writes those, and puts every block back online in teardown. `online` and not
  * `state` because writing 1 to an online block succeeds, so the journal's
  * restore is idempotent (writing "online" to `state` of an online block fails
@@ -103,8 +103,8 @@ static const char *const mem_hotplug_ops[] = {
 };
 
 /*
- * The blocks the probe saved in the journal. The worker is forked from the
- * runner after the probe, so it inherits this list and writes nothing else.
+ * The blocks the probe saved in the journal. The worker gets this list from
+ * the runner (probe_state) and writes nothing else.
  */
 static struct {
 	unsigned n;
@@ -403,8 +403,7 @@ static int mem_hotplug_setup(struct mmt_worker *w, void **state)
 	mh->nthreads = (unsigned)o->threads;
 	if (!mh_saved.n)
 		return mmt_worker_verdict(w, MMT_ERROR,
-					  "no block saved by the probe: the worker must be forked "
-					  "from the runner after the probe");
+					  "no block saved by the probe");
 	r = mmt_sysfs_read(MEM_DIR "/block_size_bytes", buf, sizeof(buf));
 	if (r < 0)
 		return r;
@@ -827,4 +826,6 @@ const struct mmt_workload mmt_wl_mem_hotplug = {
 	.setup = mem_hotplug_setup,
 	.run = mem_hotplug_run,
 	.teardown = mem_hotplug_teardown,
+	.probe_state = &mh_saved,
+	.probe_state_size = sizeof(mh_saved),
 };

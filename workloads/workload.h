@@ -62,6 +62,13 @@ struct mmt_workload {
 	 * re-executes the binary to get a fresh address space; returns the exit code.
 	 */
 	int (*exec_main)(int argc, char **argv);
+	/*
+	 * What the probe found that the workers need (a static object the probe
+	 * fills in the runner): handed to each worker through the shared block,
+	 * since a worker may be a fresh executable rather than a fork.
+	 */
+	void *probe_state;
+	size_t probe_state_size;
 };
 
 /* The registry (workloads/list.h). */
@@ -70,6 +77,14 @@ extern const size_t mmt_nworkloads;
 const struct mmt_workload *mmt_workload_find(const char *name);
 unsigned mmt_workload_nops(const struct mmt_workload *wl);
 unsigned mmt_workload_recorders(const struct mmt_workload *wl, const void *opts);
+/* setup, run, teardown in a worker: MMT_PASS, or its verdict (reason in w->ws). */
+int mmt_workload_body(const struct mmt_workload *wl, struct mmt_worker *w);
+/*
+ * main() of mmtorture-worker, the small executable workers become (few
+ * mappings: forks inside workloads stay cheap): `FD WORKER SEED`, the shared
+ * block behind FD already holding the hand-off; or `__exec NAME ...`.
+ */
+int mmt_worker_exec_main(int argc, char **argv);
 /* "root, THP" */
 int mmt_needs_format(unsigned needs, char *buf, size_t len);
 
