@@ -5,8 +5,9 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="meson ninja-build gcc pkg-config git libnuma-dev liburing-dev libhwloc-dev
-	libinih-dev libjson-c-dev libsqlite3-dev zlib1g-dev sqlite3 jq gnuplot-nox
-	util-linux procps"
+	libinih-dev libjson-c-dev libsqlite3-dev libarchive-dev zlib1g-dev sqlite3 jq gnuplot-nox
+	util-linux procps
+	qemu-system-x86 busybox-static"
 
 missing=""
 for p in $PACKAGES; do

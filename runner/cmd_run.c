@@ -255,21 +255,6 @@ static int job_repeats(const struct run_opts *o, const struct mmt_profile *p,
 	return o->repeat ? o->repeat : j->repeat ? j->repeat : p->repeat;
 }
 
-static void make_uuid(char *buf, size_t len)
-{
-	unsigned char b[16];
-	int i, n = 0;
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		for (i = 0; i < 16; i++)
-			b[i] = (unsigned char)(mmt_mono_ns() >> (i % 8));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	for (i = 0; i < 16; i++)
-		n += snprintf(buf + n, len - (size_t)n, "%s%02x",
-			      (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", b[i]);
-}
-
 static char *join_argv(int argc, char **argv)
 {
 	size_t len = 16;
@@ -294,7 +279,7 @@ static void fill_run_info(struct mmt_run_info *ri, const struct run_opts *o,
 			  char **argv)
 {
 	(void)mmt_sysinfo_collect(ri);
-	make_uuid(ri->uuid, sizeof(ri->uuid));
+	mmt_uuid(ri->uuid, sizeof(ri->uuid));
 	ri->started_ns = mmt_real_ns();
 	snprintf(ri->tool_version, sizeof(ri->tool_version), "%s", MMT_VERSION);
 	snprintf(ri->git_rev, sizeof(ri->git_rev), "%s", MMT_GIT_REV);

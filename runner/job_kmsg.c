@@ -133,10 +133,11 @@ void kmsg_start(struct jobrun *jr)
 	struct mmt_runctx *rc = jr->rc;
 	int i;
 
-	snprintf(jr->start_marker, sizeof(jr->start_marker), "mmtorture: job %d start run %.8s",
-		 jr->jp->seq, rc->uuid);
-	snprintf(jr->end_marker, sizeof(jr->end_marker), "mmtorture: job %d end run %.8s",
-		 jr->jp->seq, rc->uuid);
+	/* The workload's name lets a guest's console alone say which job died. */
+	snprintf(jr->start_marker, sizeof(jr->start_marker), "mmtorture: job %d start run %.8s: %s",
+		 jr->jp->seq, rc->uuid, jr->jp->spec->wl->name);
+	snprintf(jr->end_marker, sizeof(jr->end_marker), "mmtorture: job %d end run %.8s: %s",
+		 jr->jp->seq, rc->uuid, jr->jp->spec->wl->name);
 	/* Recorded with this job for the record, as info: they came before it. */
 	for (i = 0; i < rc->npending; i++)
 		if (kmsg_append(jr->res, &rc->pending[i]))

@@ -11,5 +11,6 @@ int mmt_mkdir_parents(const char *path);
 /* profiles/NAME.ini: ./profiles, then the installed and source trees. 0 or -ENOENT. */
 int mmt_find_profile(const char *name, char *path, size_t len);
 int mmt_find_worker(char *path, size_t len);
+void mmt_uuid(char *buf, size_t len);
 
 #endif

@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/random.h>
+
+#include "clock.h"
 #include "config.h"
 #include "main.h"
 
@@ -87,4 +90,20 @@ int mmt_find_worker(char *path, size_t len)
 	}
 	snprintf(path, len, "%s/mmtorture-worker", MMT_LIBEXECDIR);
 	return access(path, X_OK) ? -ENOENT : 0;
+}
+
+/* A random (version 4) UUID, as text. */
+void mmt_uuid(char *buf, size_t len)
+{
+	unsigned char b[16];
+	int i, n = 0;
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		for (i = 0; i < 16; i++)
+			b[i] = (unsigned char)(mmt_mono_ns() >> (i % 8));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%s%02x",
+			      (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", b[i]);
 }

@@ -23,6 +23,13 @@ struct mmt_store {
 	char errmsg[256];
 };
 
+/* Version 2: files kept with a run (a guest's whole console). */
+#define SCHEMA_V2                                                                                  \
+	"CREATE TABLE run_files ("                                                                 \
+	" id INTEGER PRIMARY KEY,"                                                                 \
+	" run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"                          \
+	" name TEXT NOT NULL, content BLOB NOT NULL, UNIQUE (run_id, name));"
+
 static const char schema_sql[] =
 	"CREATE TABLE runs ("
 	" id INTEGER PRIMARY KEY,"
@@ -109,7 +116,7 @@ static const char schema_sql[] =
 	" id INTEGER PRIMARY KEY,"
 	" job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,"
 	" text TEXT NOT NULL);"
-	"CREATE INDEX notes_job ON notes(job_id);";
+	"CREATE INDEX notes_job ON notes(job_id);" SCHEMA_V2;
 
 static const char *const verdict_names[] = {
 	[MMT_KMSG_INFO] = "info",
@@ -371,14 +378,26 @@ static int check_schema(struct mmt_store *s, const char *path, char *err, size_t
 			 path);
 		return -EINVAL;
 	}
-	if (user > 0 && user < MMT_SCHEMA_VERSION) {
-		snprintf(err, errlen,
-			 "%s: results schema version %" PRId64
-			 " is older than %d and cannot be upgraded",
-			 path, user, MMT_SCHEMA_VERSION);
-		return -EPROTONOSUPPORT;
-	}
+	if (user == 1)
+		return 2; /* only adds a table: upgraded in place */
 	return user == 0;
+}
+
+static int upgrade_v1(struct mmt_store *s)
+{
+	int rc = exec(s, "BEGIN IMMEDIATE");
+	int64_t user = 0;
+
+	if (rc)
+		return rc;
+	/* Another process may have upgraded it since we looked. */
+	rc = query_int(s, "PRAGMA user_version", &user);
+	if (!rc && user == 1)
+		rc = exec(s, SCHEMA_V2 "; PRAGMA user_version = 2");
+	if (!rc)
+		return exec(s, "COMMIT");
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 static int configure(struct mmt_store *s)
@@ -448,8 +467,10 @@ int mmt_store_open(struct mmt_store **out, const char *path, char *err, size_t e
 		int create = rc;
 
 		rc = configure(s);
-		if (!rc && create)
+		if (!rc && create == 1)
 			rc = create_schema(s);
+		else if (!rc && create == 2 && !sqlite3_db_readonly(s->db, "main"))
+			rc = upgrade_v1(s);
 		if (rc)
 			snprintf(err, errlen, "%s: cannot set up the results store: %s", path,
 				 s->errmsg);
@@ -1226,5 +1247,51 @@ int mmt_store_load_jobs(struct mmt_store *s, int64_t run_id, struct mmt_job_resu
 		*jobs = NULL;
 		*njobs = 0;
 	}
+	return rc;
+}
+
+int mmt_store_add_file(struct mmt_store *s, int64_t run_id, const char *name, const void *data,
+		       size_t len)
+{
+	sqlite3_stmt *st;
+	int rc = prepare(
+		s, &st,
+		"INSERT OR REPLACE INTO run_files (run_id, name, content) VALUES (?, ?, ?)");
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 3, len ? data : "", len, SQLITE_STATIC);
+	rc = step_done(s, st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int mmt_store_load_file(struct mmt_store *s, int64_t run_id, const char *name, char **data,
+			size_t *len)
+{
+	sqlite3_stmt *st;
+	const void *p;
+	int rc = prepare(s, &st, "SELECT content FROM run_files WHERE run_id = ? AND name = ?");
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		p = sqlite3_column_blob(st, 0);
+		*data = malloc(*len + 1);
+		if (*data) {
+			memcpy(*data, p ? p : "", *len);
+			(*data)[*len] = '\0';
+		}
+		rc = *data ? 0 : -ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : fail(s, rc);
+	}
+	sqlite3_finalize(st);
 	return rc;
 }

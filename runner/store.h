@@ -14,7 +14,7 @@
 
 #include "result.h"
 
-#define MMT_SCHEMA_VERSION 1
+#define MMT_SCHEMA_VERSION 2
 
 struct mmt_store;
 
@@ -34,6 +34,12 @@ int mmt_store_add_job(struct mmt_store *s, int64_t run_id, const struct mmt_job_
 /* status: "complete", "interrupted", "incomplete"; exit_code as the CLI exits. */
 int mmt_store_end_run(struct mmt_store *s, int64_t run_id, const char *status, int exit_code);
 
+/* A file kept with a run, e.g. a guest's console ("console"); replaces one of that name. */
+int mmt_store_add_file(struct mmt_store *s, int64_t run_id, const char *name, const void *data,
+		       size_t len);
+/* NUL-terminated copy in *data (caller frees); -ENOENT if the run has none of that name. */
+int mmt_store_load_file(struct mmt_store *s, int64_t run_id, const char *name, char **data,
+			size_t *len);
 /* "latest", a run id, or a uuid prefix -> id. -ENOENT if none. */
 int mmt_store_find_run(struct mmt_store *s, const char *which, int64_t *run_id);
 

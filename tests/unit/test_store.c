@@ -552,6 +552,53 @@ static void test_newer_schema(void)
 	CHECK_CONTAINS(err, path);
 }
 
+/* A version 1 store (before run_files) is upgraded in place, its runs kept. */
+static void test_upgrade_v1(void)
+{
+	char path[256], *data = NULL;
+	struct mmt_job_result job, *back = NULL;
+	struct mmt_run_info ri;
+	struct mmt_store *s;
+	size_t len = 0;
+	int64_t id, user = 0;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/v1.db", dir);
+	s = open_ok(path);
+	fill_run(&ri, "abc00002-bbbb");
+	CHECK(mmt_store_begin_run(s, &ri, &id) == 0);
+	fill_job(&job, 1, 1);
+	CHECK(mmt_store_add_job(s, id, &job) == 0);
+	mmt_store_close(s);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "DROP TABLE run_files; PRAGMA user_version = 1", NULL, NULL,
+			   NULL) == SQLITE_OK);
+	sqlite3_close(db);
+
+	s = open_ok(path);
+	CHECK(mmt_store_load_jobs(s, id, &back, &n) == 0 && n == 1);
+	if (n == 1)
+		compare_job(&job, &back[0]);
+	mmt_job_results_free(back, n);
+	CHECK(mmt_store_load_file(s, id, "console", &data, &len) == -ENOENT);
+	CHECK(mmt_store_add_file(s, id, "console", "boot\0log", 8) == 0);
+	CHECK(mmt_store_add_file(s, id, "console", "boot\0log2", 9) == 0);
+	CHECK(mmt_store_load_file(s, id, "console", &data, &len) == 0 && len == 9 &&
+	      !memcmp(data, "boot\0log2", 9));
+	free(data);
+	CHECK(sqlite3_prepare_v2(mmt_store_db(s), "PRAGMA user_version", -1, &st, NULL) ==
+	      SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		user = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	CHECK(user == MMT_SCHEMA_VERSION);
+	mmt_store_close(s);
+	mmt_job_result_free(&job);
+	mmt_run_info_free(&ri);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -564,6 +611,7 @@ int main(void)
 	test_incomplete();
 	test_not_a_db();
 	test_newer_schema();
+	test_upgrade_v1();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (!getenv("MMT_TEST_KEEP") && system(cmd))
 		fprintf(stderr, "could not remove %s\n", dir);
