@@ -47,16 +47,23 @@ int mmt_fail_kind_parse(const char *name)
 	return -EINVAL;
 }
 
+/*
+ * The header and each worker's area start SHARED_ALIGN apart so that no two
+ * workers' hot counters share a cache line. A layout constant, not the page size:
+ * mmap rounds the whole block up to pages (64 KiB on ppc64le) itself.
+ */
+#define SHARED_ALIGN ((size_t)4096)
+
 static size_t wshared_size(unsigned nrec, unsigned nops)
 {
 	size_t sz = sizeof(struct mmt_wshared) + (size_t)nrec * nops * sizeof(struct mmt_hist);
 
-	return (sz + 4095) & ~(size_t)4095;
+	return (sz + SHARED_ALIGN - 1) & ~(SHARED_ALIGN - 1);
 }
 
 int mmt_shared_create(struct mmt_shared **out, unsigned nworkers, unsigned nrec, unsigned nops)
 {
-	size_t stride = wshared_size(nrec, nops), size = 4096 + stride * nworkers;
+	size_t stride = wshared_size(nrec, nops), size = SHARED_ALIGN + stride * nworkers;
 	struct mmt_shared *sh;
 	unsigned w, r, o;
 
@@ -88,7 +95,7 @@ void mmt_shared_destroy(struct mmt_shared *sh)
 
 struct mmt_wshared *mmt_shared_worker(struct mmt_shared *sh, unsigned worker)
 {
-	return (struct mmt_wshared *)((char *)sh + 4096 + sh->wstride * worker);
+	return (struct mmt_wshared *)((char *)sh + SHARED_ALIGN + sh->wstride * worker);
 }
 
 struct mmt_hist *mmt_shared_hist(struct mmt_shared *sh, unsigned worker, unsigned rec, unsigned op)
