@@ -150,5 +150,7 @@ for a in $REQUIRED_LIBS; do
 done
 [ -d "$libdir/pkgconfig" ] || die "$libdir/pkgconfig is missing after unpacking"
 write_ini "$1"
+# The package lists and apt's caches (~80 MB) are only needed for the next fetch.
+rm -rf "$state/lists" "$state/cache" "$state/debs"
 echo "$want" >"$dir/.complete"
 echo "sysroot.sh: $darch libraries unpacked into $dir"
