@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install what mmtorture needs from Debian (12 or newer) and build it into ./build.
 # Idempotent: a second run only rebuilds what changed. Run as root (or with sudo).
+# --cross also installs the cross compilers and qemu-user for cross/build.sh and the
+# `long` suite's cross tests (the target-arch libraries come from cross/sysroot.sh).
 set -eu
 cd "$(dirname "$0")"
 
@@ -8,6 +10,17 @@ PACKAGES="meson ninja-build gcc pkg-config git libnuma-dev liburing-dev libhwloc
 	libinih-dev libjson-c-dev libsqlite3-dev libarchive-dev zlib1g-dev sqlite3 jq gnuplot-nox
 	util-linux procps
 	qemu-system-x86 busybox-static"
+CROSS_PACKAGES="gcc-s390x-linux-gnu libc6-dev-s390x-cross gcc-aarch64-linux-gnu
+	libc6-dev-arm64-cross gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross
+	qemu-user-static file debian-archive-keyring"
+case "${1:-}" in
+"") ;;
+--cross) PACKAGES="$PACKAGES $CROSS_PACKAGES" ;;
+*)
+	echo "usage: ./bootstrap.sh [--cross]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PACKAGES; do

@@ -83,13 +83,14 @@ static void *io_main(void *arg)
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
+	struct iovec none = {NULL, 0};
 	int ring_ok =
 		!io_uring_queue_init(8, &ring, 0) && !io_uring_register_buffers_sparse(&ring, 1);
 #endif
 	(void)arg;
 	while (!stop) {
 		char *a = base + (s / (HP / 2 / BS)) * HP + (s % (HP / 2 / BS)) * BS;
-		struct iovec iov = {a, BS}, none = {NULL, 0};
+		struct iovec iov = {a, BS};
 		uint64_t addr = (uintptr_t)a;
 		size_t got;
 

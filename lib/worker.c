@@ -48,13 +48,20 @@ int mmt_fail_kind_parse(const char *name)
 	return -EINVAL;
 }
 
+/*
+ * The header and each worker's area start SHARED_ALIGN apart so that no two
+ * workers' hot counters share a cache line. A layout constant, not the page size:
+ * mmap rounds the whole block up to pages (64 KiB on ppc64le) itself.
+ */
+#define SHARED_ALIGN ((size_t)4096)
+
 _Static_assert(sizeof(struct mmt_shared) <= 4096, "the header is the block's first page");
 
 static size_t wshared_size(unsigned nrec, unsigned nops)
 {
 	size_t sz = sizeof(struct mmt_wshared) + (size_t)nrec * nops * sizeof(struct mmt_hist);
 
-	return (sz + 4095) & ~(size_t)4095;
+	return (sz + SHARED_ALIGN - 1) & ~(SHARED_ALIGN - 1);
 }
 
 /*

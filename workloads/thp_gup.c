@@ -621,6 +621,17 @@ static int iothr_init(struct thp_gup *tg, unsigned k)
 	return 0;
 }
 
+/* A kernel without CONFIG_CROSS_MEMORY_ATTACH, and qemu-user, answer ENOSYS. */
+static void pvm_probe(struct thp_gup *tg)
+{
+	char from = 1, to = 0;
+	struct iovec local = {&to, 1}, remote = {&from, 1};
+
+	if (tg->path_on[P_PVM] && process_vm_readv(getpid(), &local, 1, &remote, 1, 0) < 0 &&
+	    errno == ENOSYS)
+		path_skip(tg, P_PVM, "process_vm_readv: %s", strerror(ENOSYS));
+}
+
 static int thp_gup_setup(struct mmt_worker *w, void **state)
 {
 	struct thp_gup *tg = calloc(1, sizeof(*tg));
@@ -648,6 +659,7 @@ static int thp_gup_setup(struct mmt_worker *w, void **state)
 	if (r)
 		return r;
 	open_file(tg);
+	pvm_probe(tg);
 	for (i = 0; i < tg->nsplit && !r; i++)
 		r = splitter_init(tg, i);
 	for (i = 0; i < tg->nio && !r; i++)
