@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 
 PACKAGES="meson ninja-build gcc pkg-config git libnuma-dev liburing-dev libhwloc-dev
 	libinih-dev libjson-c-dev libsqlite3-dev zlib1g-dev sqlite3 jq gnuplot-nox
-	util-linux procps"
+	util-linux procps
+	libkmod-dev liblzma-dev libzstd-dev liblz4-dev kmod qemu-system-x86"
 
 missing=""
 for p in $PACKAGES; do

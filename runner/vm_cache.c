@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,7 +87,7 @@ static int kernel_dir(const char *cache, const char *release, char *buf, size_t 
 	return snprintf(buf, len, "%s/kernels/%s", cache, release) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-/* .tmp-RELEASE-PID and .old-RELEASE-PID of fetches that died. */
+/* .tmp-RELEASE-PID of fetches that died. */
 static void clean_stale(const char *cache)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
@@ -99,7 +100,7 @@ static void clean_stale(const char *cache)
 		const char *dash = strrchr(e->d_name, '-');
 		long pid = dash ? strtol(dash + 1, NULL, 10) : 0;
 
-		if (strncmp(e->d_name, ".tmp-", 5) && strncmp(e->d_name, ".old-", 5))
+		if (strncmp(e->d_name, ".tmp-", 5))
 			continue;
 		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
@@ -129,10 +130,14 @@ static int tmp_path(const struct fetch *f, const char *name, char *buf, size_t l
 	return snprintf(buf, len, "%s/%s", f->tmp, name) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
-/* meta.json last, then the whole directory renamed into place. */
+/*
+ * meta.json last, then the whole directory renamed into place; a kernel fetched
+ * again (--force) is exchanged with the old one in one step, so that the
+ * release is never missing from the cache, and the old one is removed after.
+ */
 static int commit(struct fetch *f, char *final, size_t len)
 {
-	char meta[PATH_MAX + 16], old[PATH_MAX * 2];
+	char meta[PATH_MAX + 16];
 	struct mmt_kernel *k = f->k;
 	char *json;
 	int r;
@@ -148,12 +153,11 @@ static int commit(struct fetch *f, char *final, size_t len)
 	free(json);
 	if (r)
 		return r;
-	snprintf(old, sizeof(old), "%s/kernels/.old-%s-%d", f->cache, f->ks.release, (int)getpid());
-	if (rename(final, old) && errno != ENOENT)
-		return -errno;
-	if (rename(f->tmp, final))
-		return -errno;
-	mmt_rm_rf(old);
+	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, final, RENAME_NOREPLACE)) {
+		if (errno != EEXIST || renameat2(AT_FDCWD, f->tmp, AT_FDCWD, final, RENAME_EXCHANGE))
+			return -errno;
+		mmt_rm_rf(f->tmp); /* now the old one */
+	}
 	return mmt_kernel_load(final, k);
 }
 
@@ -503,13 +507,14 @@ static int fetch_debian(struct fetch *f)
 	r = make_tmp(f);
 	if (!r)
 		r = download(f, &a, &d, deb, sizeof(deb));
-	mmt_apt_close(&a);
 	if (!r)
 		r = unpack_deb(f, deb);
 	if (!r)
 		r = commit(f, final, sizeof(final));
 	if (r)
 		mmt_rm_rf(f->tmp);
+	/* Held to here: a second fetch of the same kernel waits, then finds it cached. */
+	mmt_apt_close(&a);
 	return r;
 }
 
