@@ -33,7 +33,8 @@ static void fetch_usage(FILE *f)
 		"\n"
 		"Download Debian's linux-image packages with apt-get through a private apt state\n"
 		"(the system's apt and dpkg state are not touched, nothing goes to /boot) and\n"
-		"unpack into CACHE/kernels/RELEASE: vmlinuz, vmlinux (x86_64: the uncompressed ELF\n"
+		"unpack into CACHE/kernels/RELEASE: vmlinuz, vmlinux (x86_64: the uncompressed "
+		"ELF\n"
 		"for a fast direct boot), config, System.map when real, modules/ and meta.json.\n"
 		"A kernel already cached is left alone.\n"
 		"\n"
@@ -41,7 +42,8 @@ static void fetch_usage(FILE *f)
 		"The flavour decides the architecture: *amd64 amd64 (qemu x86_64), *arm64 arm64\n"
 		"(aarch64), s390x s390x, powerpc64le* ppc64el (ppc64).\n"
 		"\n"
-		"  --cache DIR     the cache (default: $MMTORTURE_CACHE, $XDG_CACHE_HOME/mmtorture,\n"
+		"  --cache DIR     the cache (default: $MMTORTURE_CACHE, "
+		"$XDG_CACHE_HOME/mmtorture,\n"
 		"                  ~/.cache/mmtorture)\n"
 		"  --force         fetch again even when cached\n"
 		"  --all-modules   keep every module, not only the guest set (virtio, mm, ext4,\n"
@@ -56,11 +58,12 @@ static void fetch_usage(FILE *f)
 
 static void list_usage(FILE *f)
 {
-	fprintf(f, "usage: mmtorture vm list [--cache DIR] [--json]\n"
-		   "\n"
-		   "The cached kernels: release, Debian arch, flavour, package version, size on\n"
-		   "disk, boot images and when each was fetched. --json prints each one's meta.json\n"
-		   "with its directory, in one array.\n");
+	fprintf(f,
+		"usage: mmtorture vm list [--cache DIR] [--json]\n"
+		"\n"
+		"The cached kernels: release, Debian arch, flavour, package version, size on\n"
+		"disk, boot images and when each was fetched. --json prints each one's meta.json\n"
+		"with its directory, in one array.\n");
 }
 
 struct vm_args {
@@ -73,14 +76,10 @@ struct vm_args {
 static int vm_parse(int argc, char **argv, struct vm_args *a, int fetch)
 {
 	static const struct option longopts[] = {
-		{"cache", required_argument, NULL, 'c'},
-		{"force", no_argument, NULL, 'f'},
-		{"all-modules", no_argument, NULL, 'a'},
-		{"update", no_argument, NULL, 'u'},
-		{"json", no_argument, NULL, 'j'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"cache", required_argument, NULL, 'c'}, {"force", no_argument, NULL, 'f'},
+		{"all-modules", no_argument, NULL, 'a'}, {"update", no_argument, NULL, 'u'},
+		{"json", no_argument, NULL, 'j'},	 {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
 	};
 	void (*usage)(FILE *) = fetch ? fetch_usage : list_usage;
 	int c;
@@ -213,7 +212,7 @@ static void list_json(const struct mmt_kernel *v, size_t n)
 		json_object_array_add(a, o);
 	}
 	printf("%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(a);
 }
 
@@ -228,8 +227,10 @@ static int cmd_list(int argc, char **argv)
 	if (r)
 		return r > 0 ? 0 : 2;
 	if (optind < argc) {
-		fprintf(stderr, "mmtorture vm list: unexpected argument '%s'; valid: --cache DIR, "
-				"--json\n", argv[optind]);
+		fprintf(stderr,
+			"mmtorture vm list: unexpected argument '%s'; valid: --cache DIR, "
+			"--json\n",
+			argv[optind]);
 		return 2;
 	}
 	if (mmt_vm_cache_dir(a.cache, cache, sizeof(cache))) {

@@ -24,7 +24,10 @@ static const struct {
 	size_t len;
 } formats[] = {
 	{MMT_COMP_GZIP, "gzip", "\x1f\x8b\x08", 3},
-	{MMT_COMP_XZ, "xz", "\xfd" "7zXZ\0", 6},
+	{MMT_COMP_XZ, "xz",
+	 "\xfd"
+	 "7zXZ\0",
+	 6},
 	{MMT_COMP_ZSTD, "zstd", "\x28\xb5\x2f\xfd", 4},
 	/* lzma-alone: properties 0x5d and a 64 MiB or smaller dictionary. */
 	{MMT_COMP_LZMA, "lzma", "\x5d\x00\x00", 3},
@@ -179,7 +182,8 @@ static int dec_lz4(const unsigned char *in, size_t inlen, struct sink *s)
 	int r = 0;
 
 	while (!r && pos + 4 <= inlen) {
-		uint32_t n = in[pos] | in[pos + 1] << 8 | in[pos + 2] << 16 | (uint32_t)in[pos + 3] << 24;
+		uint32_t n = in[pos] | in[pos + 1] << 8 | in[pos + 2] << 16 |
+			     (uint32_t)in[pos + 3] << 24;
 		int out;
 
 		if (n == 0x184c2102) { /* a concatenated frame starts again */
@@ -192,8 +196,8 @@ static int dec_lz4(const unsigned char *in, size_t inlen, struct sink *s)
 			r = sink_grow(s);
 		if (r)
 			break;
-		out = LZ4_decompress_safe((const char *)in + pos + 4, (char *)s->buf + s->used, (int)n,
-					  LZ4_LEGACY_BLOCK);
+		out = LZ4_decompress_safe((const char *)in + pos + 4, (char *)s->buf + s->used,
+					  (int)n, LZ4_LEGACY_BLOCK);
 		if (out < 0)
 			break;
 		s->used += out;

@@ -116,7 +116,8 @@ static int watch(struct mmt_proc *p, pid_t pid, int out, int err)
 
 	p->outused = 0;
 	for (;;) {
-		struct pollfd fds[2] = {{.fd = out, .events = POLLIN}, {.fd = err, .events = POLLIN}};
+		struct pollfd fds[2] = {{.fd = out, .events = POLLIN},
+					{.fd = err, .events = POLLIN}};
 		int64_t left = deadline - now_ms();
 
 		if (left <= 0)

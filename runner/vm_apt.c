@@ -115,8 +115,14 @@ static int apt_run(struct mmt_apt *a, const char *const *argv, const char *cwd, 
 		   char *out, size_t outlen, char *err, size_t errlen)
 {
 	const char *env[] = {a->env, "LC_ALL=C", NULL};
-	struct mmt_proc p = {.argv = argv, .cwd = cwd, .env = env, .timeout_ms = ms,
-			     .out = out, .outlen = outlen, .err = err, .errlen = errlen};
+	struct mmt_proc p = {.argv = argv,
+			     .cwd = cwd,
+			     .env = env,
+			     .timeout_ms = ms,
+			     .out = out,
+			     .outlen = outlen,
+			     .err = err,
+			     .errlen = errlen};
 	int r = mmt_proc_run(&p);
 
 	if (r == -ETIMEDOUT)
@@ -130,9 +136,13 @@ static int apt_run(struct mmt_apt *a, const char *const *argv, const char *cwd, 
 /* One "REPO SUITE" per line: the system's Debian sources, or deb.debian.org's. */
 static int debian_sources(struct mmt_apt *a, char *out, size_t len)
 {
-	static const char *const argv[] = {
-		"apt-get", "indextargets", "--format", "$(REPO_URI) $(RELEASE) $(COMPONENT)",
-		"Origin: Debian", "Identifier: Packages", NULL};
+	static const char *const argv[] = {"apt-get",
+					   "indextargets",
+					   "--format",
+					   "$(REPO_URI) $(RELEASE) $(COMPONENT)",
+					   "Origin: Debian",
+					   "Identifier: Packages",
+					   NULL};
 	struct mmt_proc p = {.argv = argv, .timeout_ms = APT_QUERY_MS, .out = out, .outlen = len};
 	char codename[64] = "", line[256];
 	FILE *f;
@@ -164,7 +174,8 @@ static int write_sources(struct mmt_apt *a, char *err, size_t errlen)
 	int r = debian_sources(a, list, sizeof(list));
 
 	if (r) {
-		snprintf(err, errlen, "no Debian sources: the system's apt lists none and "
+		snprintf(err, errlen,
+			 "no Debian sources: the system's apt lists none and "
 			 "/etc/os-release has no VERSION_CODENAME");
 		return r;
 	}
@@ -173,8 +184,10 @@ static int write_sources(struct mmt_apt *a, char *err, size_t errlen)
 	if (!f)
 		return -errno;
 	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, "%1023s %127s %63s", uri, suite, comp) == 3 && !strcmp(comp, "main"))
-			fprintf(f, "deb [arch=%s %s] %s %s main\n", a->debarch, signed_by, uri, suite);
+		if (sscanf(line, "%1023s %127s %63s", uri, suite, comp) == 3 &&
+		    !strcmp(comp, "main"))
+			fprintf(f, "deb [arch=%s %s] %s %s main\n", a->debarch, signed_by, uri,
+				suite);
 	return fclose(f) ? -errno : 0;
 }
 
@@ -183,8 +196,8 @@ static int write_conf(struct mmt_apt *a, char *err, size_t errlen)
 {
 	static const char *const argv[] = {"apt-config", "dump", "Acquire", NULL};
 	static char dump[256 * 1024];
-	struct mmt_proc p = {.argv = argv, .timeout_ms = APT_QUERY_MS, .out = dump,
-			     .outlen = sizeof(dump)};
+	struct mmt_proc p = {
+		.argv = argv, .timeout_ms = APT_QUERY_MS, .out = dump, .outlen = sizeof(dump)};
 	char path[PATH_MAX + 16], *line, *save = NULL;
 	FILE *f;
 
@@ -195,7 +208,8 @@ static int write_conf(struct mmt_apt *a, char *err, size_t errlen)
 	if (!f)
 		return -errno;
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, "Acquire::IndexTargets", 21) && strncmp(line, "Acquire::Languages", 18))
+		if (strncmp(line, "Acquire::IndexTargets", 21) &&
+		    strncmp(line, "Acquire::Languages", 18))
 			fprintf(f, "%s\n", line);
 	fprintf(f,
 		"Acquire::Languages \"none\";\n"
@@ -344,7 +358,8 @@ static int find_deb(const char *dir, char *deb, size_t len)
 		size_t n = strlen(e->d_name);
 
 		if (n > 4 && !strcmp(e->d_name + n - 4, ".deb"))
-			r = snprintf(deb, len, "%s/%s", dir, e->d_name) >= (int)len ? -ENAMETOOLONG : 0;
+			r = snprintf(deb, len, "%s/%s", dir, e->d_name) >= (int)len ? -ENAMETOOLONG
+										    : 0;
 	}
 	closedir(d);
 	return r;

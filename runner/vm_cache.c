@@ -154,7 +154,8 @@ static int commit(struct fetch *f, char *final, size_t len)
 	if (r)
 		return r;
 	if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, final, RENAME_NOREPLACE)) {
-		if (errno != EEXIST || renameat2(AT_FDCWD, f->tmp, AT_FDCWD, final, RENAME_EXCHANGE))
+		if (errno != EEXIST ||
+		    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, final, RENAME_EXCHANGE))
 			return -errno;
 		mmt_rm_rf(f->tmp); /* now the old one */
 	}
@@ -196,8 +197,8 @@ static int add_vmlinux(struct fetch *f)
 	if (strcmp(k->qemu_arch, "x86_64"))
 		return 0;
 	tmp_path(f, "vmlinux", k->vmlinux, sizeof(k->vmlinux));
-	r = mmt_vmlinux_extract(k->vmlinuz, k->vmlinux, f->ks.flavour->elf_machine,
-				k->compression, sizeof(k->compression), f->err, f->errlen);
+	r = mmt_vmlinux_extract(k->vmlinuz, k->vmlinux, f->ks.flavour->elf_machine, k->compression,
+				sizeof(k->compression), f->err, f->errlen);
 	if (r)
 		k->vmlinux[0] = '\0';
 	return r;
@@ -250,8 +251,7 @@ static void image_regex(const struct fetch *f, const char *series, char *buf, si
 		 f->ks.flavour->name);
 }
 
-static int search(struct fetch *f, struct mmt_apt *a, const char *series, char ***names,
-		  size_t *n)
+static int search(struct fetch *f, struct mmt_apt *a, const char *series, char ***names, size_t *n)
 {
 	char re[256];
 
@@ -322,8 +322,12 @@ static int sha256(const char *path, char *hex, size_t len, char *err, size_t err
 {
 	const char *argv[] = {"sha256sum", path, NULL};
 	char out[256];
-	struct mmt_proc p = {.argv = argv, .timeout_ms = SHA256_MS, .out = out,
-			     .outlen = sizeof(out), .err = err, .errlen = errlen};
+	struct mmt_proc p = {.argv = argv,
+			     .timeout_ms = SHA256_MS,
+			     .out = out,
+			     .outlen = sizeof(out),
+			     .err = err,
+			     .errlen = errlen};
 	int r = mmt_proc_run(&p);
 
 	if (r || sscanf(out, "%64[0-9a-f]", hex) != 1 || strlen(hex) != 64) {
@@ -358,8 +362,8 @@ static int download(struct fetch *f, struct mmt_apt *a, const struct mmt_deb *d,
 }
 
 /* root/PREFIX-RELEASE renamed to the kernel dir's name; 0 when absent and optional. */
-static int take(struct fetch *f, const char *root, const char *prefix, const char *name,
-		char *out, size_t len, int required)
+static int take(struct fetch *f, const char *root, const char *prefix, const char *name, char *out,
+		size_t len, int required)
 {
 	char src[PATH_MAX * 2];
 
@@ -408,8 +412,10 @@ static int take_image(struct fetch *f, const char *root)
 	r = take(f, root, "boot/vmlinux-", "vmlinux", k->vmlinux, sizeof(k->vmlinux), 0);
 	if (r || !*k->vmlinux) {
 		if (!r)
-			snprintf(f->err, f->errlen, "%s/boot has no vmlinuz-%s or vmlinux-%s (not a "
-				 "kernel image package?)", root, f->ks.release, f->ks.release);
+			snprintf(f->err, f->errlen,
+				 "%s/boot has no vmlinuz-%s or vmlinux-%s (not a "
+				 "kernel image package?)",
+				 root, f->ks.release, f->ks.release);
 		return r ? r : -ENOENT;
 	}
 	r = mmt_read_file(k->vmlinux, (size_t)1 << 30, &buf, &len);
@@ -435,9 +441,11 @@ static int unpack_deb(struct fetch *f, const char *deb)
 	note(f, "unpacking %s", strrchr(deb, '/') + 1);
 	r = mmt_proc_simple(argv, DPKG_DEB_MS, f->err, f->errlen);
 	if (r) {
-		snprintf(f->err + strlen(f->err), f->errlen - strlen(f->err), "%sdpkg-deb -x %s: %s",
-			 *f->err ? "; " : "", deb,
-			 r == -ETIMEDOUT ? "timed out" : r == 127 ? "not found" : "failed");
+		snprintf(f->err + strlen(f->err), f->errlen - strlen(f->err),
+			 "%sdpkg-deb -x %s: %s", *f->err ? "; " : "", deb,
+			 r == -ETIMEDOUT ? "timed out"
+			 : r == 127	 ? "not found"
+					 : "failed");
 		return r < 0 ? r : -EIO;
 	}
 	r = take_image(f, root);
@@ -581,8 +589,10 @@ static int fetch_host(struct fetch *f)
 
 	snprintf(src, sizeof(src), "/boot/vmlinuz-%s", f->ks.release);
 	if (access(src, R_OK)) {
-		snprintf(f->err, f->errlen, "host: %s: %s; the running kernel's image must be "
-			 "readable", src, strerror(errno));
+		snprintf(f->err, f->errlen,
+			 "host: %s: %s; the running kernel's image must be "
+			 "readable",
+			 src, strerror(errno));
 		return -ENOENT;
 	}
 	if (cached(f))

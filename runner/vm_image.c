@@ -38,8 +38,8 @@ int mmt_elf_check(const void *buf, size_t len, unsigned machine)
 }
 
 /* Try the payload at each magic; 0 with *elf set, or the most telling error. */
-static int scan(const unsigned char *img, size_t len, unsigned machine, void **elf,
-		size_t *elflen, enum mmt_comp *how)
+static int scan(const unsigned char *img, size_t len, unsigned machine, void **elf, size_t *elflen,
+		enum mmt_comp *how)
 {
 	int r = -ENOEXEC;
 	size_t i;
@@ -83,13 +83,15 @@ int mmt_vmlinux_extract(const char *img, const char *out, unsigned machine, char
 	r = scan(buf, len, machine, &elf, &elflen, &c);
 	free(buf);
 	if (r == -EPROTONOSUPPORT)
-		snprintf(err, errlen, "%s: payload compressed with %s, which is not decoded here "
-			 "(gzip, xz, lzma, zstd, lz4 are)", img, mmt_comp_name(c));
+		snprintf(err, errlen,
+			 "%s: payload compressed with %s, which is not decoded here "
+			 "(gzip, xz, lzma, zstd, lz4 are)",
+			 img, mmt_comp_name(c));
 	else if (r == -EMEDIUMTYPE)
 		snprintf(err, errlen, "%s: the payload is an ELF for another machine", img);
 	else if (r)
-		snprintf(err, errlen, "%s: no gzip, xz, lzma, zstd or lz4 payload that holds an ELF",
-			 img);
+		snprintf(err, errlen,
+			 "%s: no gzip, xz, lzma, zstd or lz4 payload that holds an ELF", img);
 	if (r)
 		return r;
 	snprintf(how, howlen, "%s", mmt_comp_name(c));

@@ -33,17 +33,46 @@
 #include "vm_internal.h"
 
 static const char *const guest_dirs[] = {"kernel/drivers/virtio/", "kernel/mm/",
-					  "kernel/drivers/s390/virtio/"};
+					 "kernel/drivers/s390/virtio/"};
 static const char *const guest_names[] = {
-	"virtio_console", "virtio_rng", "virtio_blk", "virtio_scsi", "sd_mod", "virtio_pmem",
-	"nd_pmem", "ext4", "crc32c_generic", "crc32c_intel", "9p", "9pnet_virtio", "virtiofs",
-	"zram", "loop", "brd", "null_blk", "lz4", "lz4hc", "zstd", "842", "lzo", "lzo_rle",
-	"deflate", "device_dax", "kmem", "dax_pmem", "papr_scm",
+	"virtio_console",
+	"virtio_rng",
+	"virtio_blk",
+	"virtio_scsi",
+	"sd_mod",
+	"virtio_pmem",
+	"nd_pmem",
+	"ext4",
+	"crc32c_generic",
+	"crc32c_intel",
+	"9p",
+	"9pnet_virtio",
+	"virtiofs",
+	"zram",
+	"loop",
+	"brd",
+	"null_blk",
+	"lz4",
+	"lz4hc",
+	"zstd",
+	"842",
+	"lzo",
+	"lzo_rle",
+	"deflate",
+	"device_dax",
+	"kmem",
+	"dax_pmem",
+	"papr_scm",
 };
 /* Virtio infrastructure; any other virtio* module is a driver that needs a transport. */
-static const char *const virtio_core[] = {"virtio", "virtio_ring", "virtio_pci",
-					  "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
-					  "virtio_mmio", "virtio_ccw", "virtio_dma_buf"};
+static const char *const virtio_core[] = {"virtio",
+					  "virtio_ring",
+					  "virtio_pci",
+					  "virtio_pci_modern_dev",
+					  "virtio_pci_legacy_dev",
+					  "virtio_mmio",
+					  "virtio_ccw",
+					  "virtio_dma_buf"};
 
 struct kent {
 	char name[64];
@@ -230,7 +259,8 @@ static int ix_depends(struct kindex *ix, struct kent *e, char *buf, size_t len)
 		return r;
 	r = kmod_module_get_info(mod, &info);
 	if (r >= 0) {
-		kmod_list_foreach(it, info) {
+		kmod_list_foreach(it, info)
+		{
 			if (!strcmp(kmod_module_info_get_key(it), "depends")) {
 				snprintf(buf, len, "%s", kmod_module_info_get_value(it));
 				break;

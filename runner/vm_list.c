@@ -116,8 +116,9 @@ int mmt_kernel_resolve(const char *cache, const char *what, const struct mmt_fet
 	else
 		r = mmt_kernel_load(dir, k);
 	if (r == -ENOENT)
-		snprintf(err, errlen, "%s is not in the cache %s; `mmtorture vm fetch %s` fetches it",
-			 what, cache, what);
+		snprintf(err, errlen,
+			 "%s is not in the cache %s; `mmtorture vm fetch %s` fetches it", what,
+			 cache, what);
 	else if (r)
 		snprintf(err, errlen, "%s: %s", what, strerror(-r));
 	return r;

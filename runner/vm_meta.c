@@ -102,8 +102,7 @@ static int64_t get_int(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
-static void get_file(struct json_object *f, const char *key, const char *dir, char *buf,
-		     size_t len)
+static void get_file(struct json_object *f, const char *key, const char *dir, char *buf, size_t len)
 {
 	char rel[PATH_MAX];
 
@@ -150,7 +149,8 @@ int mmt_kernel_load(const char *dir, struct mmt_kernel *k)
 		return r;
 	o = json_tokener_parse(buf);
 	free(buf);
-	if (!o || !json_object_is_type(o, json_type_object) || get_int(o, "format") != META_FORMAT) {
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    get_int(o, "format") != META_FORMAT) {
 		json_object_put(o);
 		return -EBADMSG;
 	}

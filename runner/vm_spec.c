@@ -54,7 +54,8 @@ static const struct mmt_flavour *flavour_suffix(const char *rel, size_t *vlen)
 	for (i = 0; i < mmt_nflavours; i++) {
 		size_t fl = strlen(mmt_flavours[i].name);
 
-		if (fl + 2 > len || rel[len - fl - 1] != '-' || strcmp(rel + len - fl, mmt_flavours[i].name))
+		if (fl + 2 > len || rel[len - fl - 1] != '-' ||
+		    strcmp(rel + len - fl, mmt_flavours[i].name))
 			continue;
 		if (!best || fl > strlen(best->name)) {
 			best = &mmt_flavours[i];
@@ -122,8 +123,10 @@ static int parse_host(struct mmt_kspec *ks, char *err, size_t errlen)
 		if (!strcmp(u.machine, host_machines[i][0]))
 			ks->flavour = flavour_by_name(host_machines[i][1]);
 	if (!ks->flavour) {
-		snprintf(err, errlen, "host: machine %s has no QEMU guest support; valid: x86_64, "
-			 "aarch64, s390x, ppc64le", u.machine);
+		snprintf(err, errlen,
+			 "host: machine %s has no QEMU guest support; valid: x86_64, "
+			 "aarch64, s390x, ppc64le",
+			 u.machine);
 		return -EINVAL;
 	}
 	ks->kind = MMT_KSPEC_HOST;
@@ -159,7 +162,8 @@ int mmt_kspec_parse(const char *spec, struct mmt_kspec *ks, char *err, size_t er
 		return bad_spec(spec, "", err, errlen);
 	n = strlen(rel);
 	/* The -unsigned twin holds the same image, before signing. */
-	if (full && n > sizeof(unsigned_sfx) && !strcmp(rel + n - sizeof(unsigned_sfx) + 1, unsigned_sfx))
+	if (full && n > sizeof(unsigned_sfx) &&
+	    !strcmp(rel + n - sizeof(unsigned_sfx) + 1, unsigned_sfx))
 		rel[n - sizeof(unsigned_sfx) + 1] = '\0';
 	ks->flavour = flavour_suffix(rel, &vlen);
 	if (!ks->flavour)

@@ -69,6 +69,7 @@ expect_match "ext4 chain" "$(cat "$T/ext4")" '(crc16|mbcache|jbd2).*ext4\.ko $'
 # The library finds a kernel by path and by X.Y-FLAVOUR (the newest cached) too.
 expect_eq "by path" "$("$KM" "$C" "$K" virtio_mem | tail -1)" "$K/modules/kernel/drivers/virtio/virtio_mem.ko"
 expect_eq "by series" "$("$KM" "$C" 6.1-amd64 virtio_mem | tail -1)" "$(tail -1 "$T/chain")"
+expect_eq "by series, fetching" "$("$KM" "$C" 6.1-amd64 --fetch virtio_mem | tail -1)" "$(tail -1 "$T/chain")"
 # Unpacked for loading: plain ELF relocatables (the 6.1 ones are not compressed: copied).
 "$KM" "$C" "$REL" --unpack "$T" virtio_mem >"$T/unpacked" || fail "--unpack"
 while read -r ko; do
@@ -94,6 +95,10 @@ expect_match "bad SPEC msg" "$(cat "$T/e")" "bad SPEC 'nonsense'; valid: linux-i
 expect_match "bad flavour msg" "$(cat "$T/e")" "unknown flavour"
 "$M" vm fetch --cache "$C" 6.1.0-9999-amd64 2>"$T/e"; expect_eq "no such package exit" "$?" 2
 expect_match "candidates" "$(cat "$T/e")" "no package linux-image-6\.1\.0-9999-amd64 .*candidates: 6\.1\.0-[0-9]+-amd64"
+for c in "" fetch list; do
+	"$M" vm $c --help | grep -q "^usage: mmtorture vm" || fail "vm $c --help"
+done
+"$M" --help | grep -q "vm fetch SPEC" || fail "--help lacks vm"
 "$M" vm frobnicate 2>"$T/e"; expect_eq "bad vm command" "$?" 2
 expect_match "vm commands" "$(cat "$T/e")" "valid: fetch, list"
 "$M" vm fetch --cache "$C" 2>/dev/null; expect_eq "no SPEC" "$?" 2

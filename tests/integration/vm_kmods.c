@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * For the guest tests: `vm_kmods CACHE KERNEL [--unpack DIR] MODULE...` prints
- * the files mmt_kmod_resolve() gives, one a line in load order, then
- * "builtin NAME" for each asked-for module built into the kernel. With
+ * For the guest tests: `vm_kmods CACHE KERNEL [--fetch|--unpack DIR] MODULE...`
+ * prints the files mmt_kmod_resolve() gives, one a line in load order, then
+ * "builtin NAME" for each asked-for module built into the kernel. KERNEL goes
+ * through mmt_kernel_resolve(), with MMT_RESOLVE_FETCH after --fetch. With
  * --unpack, each is decompressed into DIR (mmt_kmod_unpack) and that path is
  * printed instead.
  */
@@ -31,7 +32,9 @@ static int unpack_all(const struct mmt_kmods *m, const char *dir)
 
 int main(int argc, char **argv)
 {
+	struct mmt_fetch_opts o = {.flags = MMT_RESOLVE_FETCH};
 	const char *unpack = NULL;
+	int fetch = 0;
 	struct mmt_kernel k;
 	struct mmt_kmods m;
 	char err[2048];
@@ -40,11 +43,13 @@ int main(int argc, char **argv)
 
 	if (argc > 4 && !strcmp(argv[3], "--unpack"))
 		unpack = argv[4], first = 5;
+	else if (argc > 3 && !strcmp(argv[3], "--fetch"))
+		fetch = 1, first = 4;
 	if (argc <= first) {
-		fprintf(stderr, "usage: vm_kmods CACHE KERNEL [--unpack DIR] MODULE...\n");
+		fprintf(stderr, "usage: vm_kmods CACHE KERNEL [--fetch|--unpack DIR] MODULE...\n");
 		return 2;
 	}
-	r = mmt_kernel_resolve(argv[1], argv[2], NULL, &k, err, sizeof(err));
+	r = mmt_kernel_resolve(argv[1], argv[2], fetch ? &o : NULL, &k, err, sizeof(err));
 	if (!r)
 		r = mmt_kmod_resolve(&k, (const char *const *)argv + first, argc - first, &m, err,
 				     sizeof(err));

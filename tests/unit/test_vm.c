@@ -103,8 +103,12 @@ static void procs(void)
 	const char *hang[] = {"sh", "-c", "sleep 60 & echo $!; wait", NULL};
 	const char *none[] = {"/nonexistent/tool", NULL};
 	char out[64], err[64];
-	struct mmt_proc p = {.argv = echo, .timeout_ms = 10000, .out = out, .outlen = sizeof(out),
-			     .err = err, .errlen = sizeof(err)};
+	struct mmt_proc p = {.argv = echo,
+			     .timeout_ms = 10000,
+			     .out = out,
+			     .outlen = sizeof(out),
+			     .err = err,
+			     .errlen = sizeof(err)};
 	double t0;
 	pid_t gc;
 
@@ -147,8 +151,8 @@ static unsigned char *pack(enum mmt_comp c, const unsigned char *in, size_t len,
 	} else if (c == MMT_COMP_ZSTD) {
 		pos = ZSTD_compress(b, cap, in, len, 3);
 	} else if (c == MMT_COMP_GZIP) {
-		z_stream z = {.next_in = (Bytef *)in, .avail_in = len, .next_out = b,
-			      .avail_out = cap};
+		z_stream z = {
+			.next_in = (Bytef *)in, .avail_in = len, .next_out = b, .avail_out = cap};
 
 		deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
 		deflate(&z, Z_FINISH);
@@ -178,16 +182,19 @@ static void decompressors(void)
 		CHECK(mmt_comp_detect(c, clen) == cs[i]);
 		/* Trailing bytes (a bzImage's tail) are not part of the stream. */
 		memcpy(c + clen, "\x00\x00\x30\x00trailing", 12);
-		CHECK_MSG(!mmt_decompress(cs[i], c, clen + 12, 1 << 30, NULL, 0, &out, &olen),
-			  "%s", mmt_comp_name(cs[i]));
-		CHECK_MSG(olen == len && !memcmp(out, in, len), "%s round trip", mmt_comp_name(cs[i]));
+		CHECK_MSG(!mmt_decompress(cs[i], c, clen + 12, 1 << 30, NULL, 0, &out, &olen), "%s",
+			  mmt_comp_name(cs[i]));
+		CHECK_MSG(olen == len && !memcmp(out, in, len), "%s round trip",
+			  mmt_comp_name(cs[i]));
 		free(out);
 		/* A prefix the output does not have stops it early. */
-		CHECK(mmt_decompress(cs[i], c, clen, 1 << 30, "\x7f" "ELF", 4, &out, &olen) ==
-		      -ENOEXEC);
+		CHECK(mmt_decompress(cs[i], c, clen, 1 << 30,
+				     "\x7f"
+				     "ELF",
+				     4, &out, &olen) == -ENOEXEC);
 		if (cs[i] != MMT_COMP_LZ4) /* its frame has no end to miss */
-			CHECK_MSG(mmt_decompress(cs[i], c, clen / 2, 1 << 30, NULL, 0, &out, &olen) ==
-					  -EBADMSG,
+			CHECK_MSG(mmt_decompress(cs[i], c, clen / 2, 1 << 30, NULL, 0, &out,
+						 &olen) == -EBADMSG,
 				  "%s truncated", mmt_comp_name(cs[i]));
 		free(c);
 	}
@@ -277,10 +284,15 @@ static void module(const char *rel, const char *depends, int xz)
 	((Elf64_Ehdr *)b)->e_shnum = 3;
 	((Elf64_Ehdr *)b)->e_shstrndx = 2;
 	sh = (Elf64_Shdr *)(b + off);
-	sh[1] = (Elf64_Shdr){.sh_name = 1, .sh_type = SHT_PROGBITS, .sh_offset = sizeof(Elf64_Ehdr),
-			     .sh_size = mlen, .sh_addralign = 1};
-	sh[2] = (Elf64_Shdr){.sh_name = 10, .sh_type = SHT_STRTAB,
-			     .sh_offset = sizeof(Elf64_Ehdr) + mlen, .sh_size = sizeof(shstr),
+	sh[1] = (Elf64_Shdr){.sh_name = 1,
+			     .sh_type = SHT_PROGBITS,
+			     .sh_offset = sizeof(Elf64_Ehdr),
+			     .sh_size = mlen,
+			     .sh_addralign = 1};
+	sh[2] = (Elf64_Shdr){.sh_name = 10,
+			     .sh_type = SHT_STRTAB,
+			     .sh_offset = sizeof(Elf64_Ehdr) + mlen,
+			     .sh_size = sizeof(shstr),
 			     .sh_addralign = 1};
 	snprintf(file, sizeof(file), "%s/modules/%s%s", tmp, rel, xz ? ".xz" : "");
 	snprintf(dir, sizeof(dir), "%s", file);
@@ -413,7 +425,8 @@ static void meta(void)
 	free(v);
 	CHECK(!mmt_kernel_resolve(cache, "6.1-amd64", NULL, &back, err, sizeof(err)));
 	CHECK_STR(back.release, "6.1.0-9-amd64");
-	CHECK(!mmt_kernel_resolve(cache, "linux-image-6.1.0-9-amd64", NULL, &back, err, sizeof(err)));
+	CHECK(!mmt_kernel_resolve(cache, "linux-image-6.1.0-9-amd64", NULL, &back, err,
+				  sizeof(err)));
 	CHECK(mmt_kernel_resolve(cache, "6.1.0-8-amd64", NULL, &back, err, sizeof(err)) == -ENOENT);
 	CHECK_CONTAINS(err, "mmtorture vm fetch 6.1.0-8-amd64");
 	CHECK(mmt_kernel_resolve(cache, "6.1-rt-amd64", NULL, &back, err, sizeof(err)) == -ENOENT);
