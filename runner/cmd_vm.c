@@ -2,6 +2,7 @@
 /* `mmtorture vm fetch|list`: the cache of kernels that QEMU guests boot. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "cmds.h"
+#include "proc.h"
 #include "vm_cache.h"
 
 static const char vm_usage[] =
@@ -52,7 +54,8 @@ static void fetch_usage(FILE *f)
 		"  -q, --quiet     no progress lines\n"
 		"  -h, --help      this help\n"
 		"\n"
-		"Exit: 0 fetched or cached, 1 a fetch failed, 2 a bad SPEC or no such package.\n",
+		"Exit: 0 fetched or cached, 1 a fetch failed, 2 a bad SPEC or no such package,\n"
+		"130 interrupted (what was being fetched is removed).\n",
 		mmt_kspec_forms);
 }
 
@@ -131,6 +134,24 @@ static void say_fetched(const struct mmt_kernel *k, int was_cached)
 	       k->nmodules, k->modules_set);
 }
 
+static void on_signal(int sig)
+{
+	(void)sig;
+	mmt_proc_interrupted = 1;
+}
+
+/* Ctrl-C stops the tool at work (in its own process group) and the fetch cleans up. */
+static void catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static int do_fetch(const char *cache, char **specs, int n, const struct vm_args *a)
 {
 	struct mmt_fetch_opts o = {.flags = a->flags, .note = a->quiet ? NULL : fetch_note};
@@ -138,7 +159,12 @@ static int do_fetch(const char *cache, char **specs, int n, const struct vm_args
 	char err[2048];
 	int i, r, rc = 0;
 
+	catch_signals();
 	for (i = 0; i < n; i++) {
+		if (mmt_proc_interrupted) {
+			fprintf(stderr, "mmtorture vm fetch: interrupted\n");
+			return 130;
+		}
 		r = mmt_kernel_fetch(cache, specs[i], &o, &k, err, sizeof(err));
 		if (r >= 0) {
 			say_fetched(&k, r > 0);
@@ -147,7 +173,7 @@ static int do_fetch(const char *cache, char **specs, int n, const struct vm_args
 		fprintf(stderr, "mmtorture vm fetch: %s\n", err);
 		rc = r == -EINVAL || r == -ENOPKG ? 2 : (rc ? rc : 1);
 	}
-	return rc;
+	return mmt_proc_interrupted ? 130 : rc;
 }
 
 static int cmd_fetch(int argc, char **argv)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+volatile sig_atomic_t mmt_proc_interrupted;
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -91,19 +93,20 @@ static int child_exited(pid_t pid)
 	return si.si_pid == pid;
 }
 
-static int reap(pid_t pid, int timed_out)
+/* stopped: 0, or -ETIMEDOUT / -EINTR when the child was cut short. */
+static int reap(pid_t pid, int stopped)
 {
 	int status;
 
-	/* Helpers left in the group (or all of it, at a timeout) go with the child. */
+	/* Helpers left in the group (or all of it, when stopped) go with the child. */
 	kill(-pid, SIGKILL);
-	if (timed_out)
+	if (stopped)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (timed_out)
-		return -ETIMEDOUT;
+	if (stopped)
+		return stopped;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -120,7 +123,7 @@ static int watch(struct mmt_proc *p, pid_t pid, int out, int err)
 					{.fd = err, .events = POLLIN}};
 		int64_t left = deadline - now_ms();
 
-		if (left <= 0)
+		if (left <= 0 || mmt_proc_interrupted)
 			break;
 		if (out < 0 && err < 0 && child_exited(pid))
 			return reap(pid, 0);
@@ -141,7 +144,9 @@ static int watch(struct mmt_proc *p, pid_t pid, int out, int err)
 		close(out);
 	if (err >= 0)
 		close(err);
-	return reap(pid, !child_exited(pid));
+	if (child_exited(pid))
+		return reap(pid, 0);
+	return reap(pid, mmt_proc_interrupted ? -EINTR : -ETIMEDOUT);
 }
 
 int mmt_proc_run(struct mmt_proc *p)
@@ -153,6 +158,8 @@ int mmt_proc_run(struct mmt_proc *p)
 		p->out[0] = '\0';
 	if (p->err && p->errlen)
 		p->err[0] = '\0';
+	if (mmt_proc_interrupted)
+		return -EINTR;
 	if ((p->out && pipe2(po, O_CLOEXEC)) || pipe2(pe, O_CLOEXEC)) {
 		int r = -errno;
 

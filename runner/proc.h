@@ -7,6 +7,7 @@
 #ifndef MMT_PROC_H
 #define MMT_PROC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,10 +24,18 @@ struct mmt_proc {
 };
 
 /*
+ * Set from a signal handler (SIGINT, SIGTERM): a running child's group is
+ * killed and reaped at once and mmt_proc_run returns -EINTR; so does every
+ * later call until it is cleared.
+ */
+extern volatile sig_atomic_t mmt_proc_interrupted;
+
+/*
  * Run p->argv to completion. Returns the exit status (0..255), 128 + the signal
  * when a signal ended it, -ETIMEDOUT when the deadline passed (the child's
- * process group was killed and the child reaped), or -errno when it could not
- * be started (127 when exec failed in the child: the program is missing).
+ * process group was killed and the child reaped), -EINTR when interrupted (as
+ * for a timeout), or -errno when it could not be started (127 when exec failed
+ * in the child: the program is missing).
  */
 int mmt_proc_run(struct mmt_proc *p);
 

@@ -52,6 +52,8 @@ static int apt_lock(struct mmt_apt *a)
 			return -errno;
 		if (waited >= APT_LOCK_MS)
 			return -EWOULDBLOCK;
+		if (mmt_proc_interrupted)
+			return -EINTR;
 		usleep(200 * 1000);
 		waited += 200;
 	}
@@ -128,6 +130,8 @@ static int apt_run(struct mmt_apt *a, const char *const *argv, const char *cwd, 
 	if (r == -ETIMEDOUT)
 		snprintf(err, errlen, "%s %s: no answer in %lld s", argv[0], argv[1],
 			 (long long)ms / 1000);
+	else if (r == -EINTR)
+		snprintf(err, errlen, "%s %s: interrupted", argv[0], argv[1]);
 	else if (r == 127)
 		snprintf(err, errlen, "%s not found: install apt", argv[0]);
 	return r;

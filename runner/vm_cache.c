@@ -92,6 +92,7 @@ static void clean_stale(const char *cache)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
 	struct dirent *e;
+	int tries;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s/kernels", cache);
@@ -105,7 +106,9 @@ static void clean_stale(const char *cache)
 		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		mmt_rm_rf(path);
+		/* A killed fetch's helpers (tar behind dpkg-deb) may write on for a moment. */
+		for (tries = 0; mmt_rm_rf(path) && tries < 20; tries++)
+			usleep(100 * 1000);
 	}
 	if (d)
 		closedir(d);
@@ -331,7 +334,8 @@ static int sha256(const char *path, char *hex, size_t len, char *err, size_t err
 	int r = mmt_proc_run(&p);
 
 	if (r || sscanf(out, "%64[0-9a-f]", hex) != 1 || strlen(hex) != 64) {
-		snprintf(err, errlen, "sha256sum %s failed", path);
+		snprintf(err, errlen, "sha256sum %s %s", path,
+			 r == -EINTR ? "interrupted" : "failed");
 		return r < 0 ? r : -EIO;
 	}
 	(void)len;
@@ -444,6 +448,7 @@ static int unpack_deb(struct fetch *f, const char *deb)
 		snprintf(f->err + strlen(f->err), f->errlen - strlen(f->err),
 			 "%sdpkg-deb -x %s: %s", *f->err ? "; " : "", deb,
 			 r == -ETIMEDOUT ? "timed out"
+			 : r == -EINTR	 ? "interrupted"
 			 : r == 127	 ? "not found"
 					 : "failed");
 		return r < 0 ? r : -EIO;
@@ -528,6 +533,15 @@ static int fetch_debian(struct fetch *f)
 
 /* ---- the host's running kernel ---- */
 
+/* Where /boot and /lib/modules are: $MMTORTURE_HOST_ROOT (a mounted copy of this
+ * machine's root, when its /boot is elsewhere), else "" for /. */
+static const char *host_root(void)
+{
+	const char *r = getenv("MMTORTURE_HOST_ROOT");
+
+	return r && *r && strcmp(r, "/") ? r : "";
+}
+
 static int host_file(struct fetch *f, const char *src, const char *name, char *out, size_t len)
 {
 	int r;
@@ -547,10 +561,10 @@ static int host_config(struct fetch *f)
 	struct mmt_kernel *k = f->k;
 	char src[PATH_MAX];
 
-	snprintf(src, sizeof(src), "/boot/config-%s", f->ks.release);
+	snprintf(src, sizeof(src), "%s/boot/config-%s", host_root(), f->ks.release);
 	if (!access(src, R_OK))
 		return host_file(f, src, "config", k->config, sizeof(k->config));
-	if (access("/proc/config.gz", R_OK))
+	if (*host_root() || access("/proc/config.gz", R_OK))
 		return 0;
 	tmp_path(f, "config", k->config, sizeof(k->config));
 	if (mmt_decompress_file("/proc/config.gz", k->config)) {
@@ -566,7 +580,7 @@ static int host_modules(struct fetch *f)
 	char src[PATH_MAX];
 	int all = !!(flags(f) & MMT_FETCH_ALL_MODULES), r;
 
-	snprintf(src, sizeof(src), "/lib/modules/%s", f->ks.release);
+	snprintf(src, sizeof(src), "%s/lib/modules/%s", host_root(), f->ks.release);
 	snprintf(k->modules_set, sizeof(k->modules_set), "none");
 	if (access(src, R_OK | X_OK))
 		return 0;
@@ -587,7 +601,7 @@ static int fetch_host(struct fetch *f)
 	double t0;
 	int r;
 
-	snprintf(src, sizeof(src), "/boot/vmlinuz-%s", f->ks.release);
+	snprintf(src, sizeof(src), "%s/boot/vmlinuz-%s", host_root(), f->ks.release);
 	if (access(src, R_OK)) {
 		snprintf(f->err, f->errlen,
 			 "host: %s: %s; the running kernel's image must be "
@@ -606,7 +620,7 @@ static int fetch_host(struct fetch *f)
 		r = host_file(f, src, "vmlinuz", k->vmlinuz, sizeof(k->vmlinuz));
 	if (!r)
 		r = host_config(f);
-	snprintf(src, sizeof(src), "/boot/System.map-%s", f->ks.release);
+	snprintf(src, sizeof(src), "%s/boot/System.map-%s", host_root(), f->ks.release);
 	if (!r && mmt_system_map_real(src))
 		r = host_file(f, src, "System.map", k->system_map, sizeof(k->system_map));
 	k->download_s = now_s() - t0;

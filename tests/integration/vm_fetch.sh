@@ -121,6 +121,21 @@ jq -e .release "$K/meta.json" >/dev/null || fail "meta.json after a killed fetch
 "$M" vm fetch --cache "$C" "$REL" >/dev/null 2>&1 || fail "fetch after a killed fetch"
 ls -d "$C/kernels/.tmp-$REL-$pid" 2>/dev/null && fail "the dead fetch's temp dir was not cleaned"
 
+# Interrupted (Ctrl-C): the tool at work is stopped, the half-made kernel removed.
+"$M" vm fetch --cache "$C" --force -q "$REL" >/dev/null 2>"$T/int" &
+pid=$!
+for i in $(seq 50); do
+	ls -d "$C/kernels/.tmp-$REL-$pid" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+expect_eq "interrupted fetch exit" "$?" 130
+expect_match "interrupted msg" "$(cat "$T/int")" "interrupted"
+ls -d "$C/kernels/.tmp-$REL-$pid" 2>/dev/null && fail "an interrupted fetch left its temp dir"
+jq -e .release "$K/meta.json" >/dev/null || fail "meta.json after an interrupted fetch"
+
 # --- boot the extracted vmlinux: no initrd, so the kernel must panic for want of a root ---
 t0=$(secs)
 qemu-system-x86_64 -accel tcg -nodefaults -no-user-config -display none -serial stdio \
@@ -154,12 +169,32 @@ expect_match "s390x chain" "$(tr '\n' ' ' <"$T/schain")" 'virtio_blk\.ko builtin
 [ -z "$(dpkg --print-foreign-architectures)" ] || fail "the system gained a foreign architecture"
 
 # --- the host's running kernel: copied when /boot has it, else a clear refusal ---
-if [ -r "/boot/vmlinuz-$(uname -r)" ]; then
+HR=$(uname -r)
+if [ -r "/boot/vmlinuz-$HR" ]; then
 	"$M" vm fetch --cache "$T/hc" host >/dev/null 2>&1 || fail "fetch host"
-	jq -e '.source == "host"' "$T/hc/kernels/$(uname -r)/meta.json" >/dev/null || fail "host meta"
+	jq -e '.source == "host"' "$T/hc/kernels/$HR/meta.json" >/dev/null || fail "host meta"
 else
 	"$M" vm fetch --cache "$T/hc" host 2>"$T/e"; expect_eq "host without /boot image" "$?" 1
-	expect_match "host msg" "$(cat "$T/e")" "/boot/vmlinuz-$(uname -r): .*must be readable"
+	expect_match "host msg" "$(cat "$T/e")" "/boot/vmlinuz-$HR: .*must be readable"
+fi
+# The copy itself, from a root laid out as the host's would be (the Debian kernel's
+# files under the running release's names), through MMTORTURE_HOST_ROOT.
+if [ "$(uname -m)" = x86_64 ]; then
+	R=$T/hostroot
+	mkdir -p "$R/boot" "$R/lib/modules"
+	cp "$K/vmlinuz" "$R/boot/vmlinuz-$HR"
+	cp "$K/config" "$R/boot/config-$HR"
+	cp -r "$K/modules" "$R/lib/modules/$HR"
+	MMTORTURE_HOST_ROOT=$R "$M" vm fetch --cache "$T/hc" host >"$T/host" 2>&1
+	expect_eq "host copy exit" "$?" 0
+	jq -e --arg r "$HR" '.source == "host" and .flavour == "host" and .release == $r
+		and .package == null and .qemu_arch == "x86_64" and .deb_sha256 == null
+		and .boot_images == ["vmlinuz", "vmlinux"] and .modules_set == "guest"
+		and .modules_count > 20' "$T/hc/kernels/$HR/meta.json" >/dev/null ||
+		fail "host copy meta: $(cat "$T/hc/kernels/$HR/meta.json" "$T/host")"
+	cmp -s "$K/vmlinux" "$T/hc/kernels/$HR/vmlinux" || fail "host copy: vmlinux differs"
+	"$KM" "$T/hc" host virtio_mem | tail -1 | grep -q "/virtio_mem.ko$" || fail "host modules"
+	[ -e "$R/boot/vmlinuz-$HR" ] || fail "the host's own files were moved"
 fi
 
 done_test
