@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 PACKAGES="meson ninja-build gcc pkg-config git libnuma-dev liburing-dev libhwloc-dev
 	libinih-dev libjson-c-dev libsqlite3-dev libarchive-dev zlib1g-dev sqlite3 jq gnuplot-nox
 	util-linux procps
+	libkmod-dev liblzma-dev libzstd-dev liblz4-dev kmod
 	qemu-system-x86 busybox-static"
 CROSS_PACKAGES="gcc-s390x-linux-gnu libc6-dev-s390x-cross gcc-aarch64-linux-gnu
 	libc6-dev-arm64-cross gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross

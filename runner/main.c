@@ -27,6 +27,8 @@ static const char usage[] =
 	"  report [RUN-ID|latest] [--json]              a stored run, job by job\n"
 	"  restore                                      put back sysfs/sysctl values a dead run "
 	"left\n"
+	"  vm fetch SPEC... | vm list                   kernels for QEMU guests: fetch into the "
+	"cache, list\n"
 	"  help                                         this text\n"
 	"\n"
 	"Each command takes --help. Results: results/mmtorture.db ($MMTORTURE_DB), see\n"
@@ -59,6 +61,14 @@ int main(int argc, char **argv)
 		return mmt_cmd_report(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "restore"))
 		return mmt_cmd_restore(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "vm"))
+#if HAVE_VM
+		return mmt_cmd_vm(argc - 1, argv + 1);
+#else
+		return fprintf(stderr, "mmtorture: vm: built without guest support (-Dvm: "
+				       "libarchive, libkmod, liblzma, libzstd, liblz4)\n"),
+		       2;
+#endif
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
 		printf("mmtorture %s (%s)\n", MMT_VERSION, MMT_GIT_REV);
 		return 0;
@@ -69,7 +79,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"mmtorture: unknown command '%s'; valid: run, list, topo, report, restore, "
-		"help\n",
+		"vm, help\n",
 		cmd);
 	return 2;
 }
