@@ -8,5 +8,6 @@ int mmt_cmd_list(int argc, char **argv);
 int mmt_cmd_restore(int argc, char **argv, const char *default_db);
 int mmt_cmd_topo(int argc, char **argv);
 int mmt_cmd_report(int argc, char **argv, const char *default_db);
+int mmt_cmd_import(int argc, char **argv, const char *default_db);
 
 #endif
