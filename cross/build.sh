@@ -69,7 +69,7 @@ if [ ! -f "$builddir/build.ninja" ]; then
 	meson setup "$builddir" "$src" $setup_args ${MMT_MESON_OPTS:-} >&2 ||
 		die "meson setup $builddir failed"
 fi
-meson compile -C "$builddir" mmtorture >&2 || die "building $builddir/mmtorture failed"
+meson compile -C "$builddir" mmtorture mmtorture-worker >&2 || die "building $builddir/mmtorture failed"
 
 bin=$builddir/mmtorture
 # A static build has no program interpreter: a dynamic one would not start in a

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -14,13 +15,15 @@ struct report_args {
 	const char *db;
 	const char *which;
 	const char *out;
+	const char *file; /* print this file kept with the run instead */
 	int json;
 };
 
 static void report_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmtorture report [RUN-ID|latest] [--db PATH] [--json] [-o FILE]\n"
+		"usage: mmtorture report [RUN-ID|latest] [--db PATH] [--json|--console|--file NAME]\n"
+		"                        [-o FILE]\n"
 		"\n"
 		"Show a stored run: its reproducibility record, then per job the status,\n"
 		"latencies, failures, kernel log lines, taint, vmstat deltas and notes.\n"
@@ -28,6 +31,9 @@ static void report_usage(FILE *f)
 		"\n"
 		"  --db PATH     results store to read\n"
 		"  --json        one JSON document instead of text\n"
+		"  --console     a guest run's whole console, as kept with the run\n"
+		"  --file NAME   another file kept with the run (vm.json: the guest's QEMU\n"
+		"                command line and boot timings)\n"
 		"  -o FILE       write to FILE instead of stdout\n"
 		"  -h, --help    this help\n");
 }
@@ -38,6 +44,8 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 	static const struct option longopts[] = {
 		{"db", required_argument, NULL, 'd'},
 		{"json", no_argument, NULL, 'j'},
+		{"console", no_argument, NULL, 'c'},
+		{"file", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -52,6 +60,12 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 			break;
 		case 'j':
 			a->json = 1;
+			break;
+		case 'c':
+			a->file = "console";
+			break;
+		case 'f':
+			a->file = optarg;
 			break;
 		case 'o':
 			a->out = optarg;
@@ -117,6 +131,24 @@ static int report_find(struct mmt_store *s, const char *db, const char *which, i
 	return -1;
 }
 
+static int write_file(struct mmt_store *s, const struct report_args *a, int64_t id, FILE *out)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc = mmt_store_load_file(s, id, a->file, &data, &len);
+
+	if (rc == -ENOENT) {
+		fprintf(stderr, "mmtorture report: run %lld keeps no '%s' (guest runs keep "
+				"'console' and 'vm.json')\n",
+			(long long)id, a->file);
+		return -ENOENT;
+	}
+	if (!rc && fwrite(data, 1, len, out) != len)
+		rc = -EIO;
+	free(data);
+	return rc;
+}
+
 static int report_write(struct mmt_store *s, const struct report_args *a, int64_t id)
 {
 	FILE *out = stdout;
@@ -129,19 +161,20 @@ static int report_write(struct mmt_store *s, const struct report_args *a, int64_
 			return -1;
 		}
 	}
-	rc = a->json ? mmt_report_json(s, id, out) : mmt_report_text(s, id, out);
+	if (a->file)
+		rc = write_file(s, a, id, out);
+	else
+		rc = a->json ? mmt_report_json(s, id, out) : mmt_report_text(s, id, out);
 	if (a->out) {
 		if (fclose(out) && !rc)
 			rc = -errno;
 	} else if (fflush(out) && !rc) {
 		rc = -errno;
 	}
-	if (rc) {
+	if (rc && !(a->file && rc == -ENOENT)) /* that one was said already */
 		fprintf(stderr, "mmtorture report: %s: run %lld: %s %s\n", a->db, (long long)id,
 			strerror(-rc), mmt_store_errmsg(s));
-		return -1;
-	}
-	return 0;
+	return rc ? -1 : 0;
 }
 
 int mmt_cmd_report(int argc, char **argv, const char *default_db)

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "store.h"
 #include "sysinfo.h"
+#include "wire.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -48,6 +49,9 @@ static const char run_usage[] =
 	"dir/scratch)\n"
 	"      --json FILE                 also write the run's report as JSON\n"
 	"      --tag TEXT                  label stored with the run\n"
+	"      --stream PATH               also send the results as a framed stream to a file\n"
+	"                                  or device (/dev/ttyS1, /dev/hvc1, /dev/vport0p1);\n"
+	"                                  read back with mmtorture import\n"
 	"      --allow-destructive         run destructive workloads (hotplug)\n"
 	"      --bisect-exit               exit 0 good, 1 bad, 125 untestable (git bisect run)\n"
 	"  -q, --quiet                     no progress line\n"
@@ -62,6 +66,7 @@ struct run_opts {
 	const char *json;
 	const char *tag;
 	const char *scratch;
+	const char *stream;
 	int64_t duration_ns, hang_ns;
 	int workers, repeat, seed_set, destructive, bisect, quiet;
 	uint64_t seed;
@@ -71,7 +76,7 @@ struct run_opts {
 	int *w_with;
 };
 
-enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG, O_SCRATCH, O_WITH };
+enum { O_DB = 256, O_JSON, O_TAG, O_DESTRUCTIVE, O_BISECT, O_HANG, O_SCRATCH, O_WITH, O_STREAM };
 
 static int usage_error(const char *fmt, ...) mmt_printf(1, 2);
 
@@ -148,6 +153,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{"scratch", required_argument, NULL, O_SCRATCH},
 		{"json", required_argument, NULL, O_JSON},
 		{"tag", required_argument, NULL, O_TAG},
+		{"stream", required_argument, NULL, O_STREAM},
 		{"allow-destructive", no_argument, NULL, O_DESTRUCTIVE},
 		{"bisect-exit", no_argument, NULL, O_BISECT},
 		{"quiet", no_argument, NULL, 'q'},
@@ -176,6 +182,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_TAG:
 			o->tag = optarg;
+			break;
+		case O_STREAM:
+			o->stream = optarg;
 			break;
 		case O_DESTRUCTIVE:
 			o->destructive = 1;
@@ -310,6 +319,8 @@ struct run {
 	char worker_exe[4096];
 	int64_t run_id;
 	int fail, error, skip, pass;
+	int stream_fd; /* --stream, or -1 */
+	int stream_warned, stream_stalled;
 };
 
 /* Journal next to the db: restore what a run that died left behind. */
@@ -378,7 +389,39 @@ static int open_all(struct run *r, const char *db)
 	n = mmt_topo_load(&r->topo, NULL, err, sizeof(err));
 	if (n)
 		return fprintf(stderr, "mmtorture: topology: %s\n", err), 99;
+	if (r->o.stream) {
+		r->stream_fd = mmt_wire_open(r->o.stream);
+		if (r->stream_fd < 0)
+			return fprintf(stderr, "mmtorture: --stream %s: %s\n", r->o.stream,
+				       r->stream_fd == -EINVAL
+					       ? "not a file, character device or FIFO"
+					       : strerror(-r->stream_fd)),
+			       2;
+	}
 	return make_scratch(r, db);
+}
+
+/*
+ * The stream is a copy for whoever reads it: a write that fails is said once,
+ * and the run and its store go on. One that stalls stops the stream, so a
+ * reader that went away cannot hold each job up for MMT_WIRE_STALL_MS.
+ */
+static void stream_result(struct run *r, int n)
+{
+	if (!n)
+		return;
+	if (!r->stream_warned)
+		fprintf(stderr,
+			"mmtorture: warning: --stream %s: %s%s; the results still go to %s\n",
+			r->o.stream, strerror(-n),
+			n == -ETIMEDOUT ? " (nothing read it); streaming stopped" : "", r->o.db);
+	r->stream_warned = 1;
+	r->stream_stalled |= n == -ETIMEDOUT;
+}
+
+static int streaming(const struct run *r)
+{
+	return r->stream_fd >= 0 && !r->stream_stalled;
 }
 
 static void setup_ctx(struct run *r)
@@ -436,6 +479,9 @@ static int run_one(struct run *r, struct mmt_job_params *jp)
 	n = mmt_store_add_job(r->store, r->run_id, &res);
 	if (n)
 		fprintf(stderr, "mmtorture: storing job %d: %s\n", jp->seq, strerror(-n));
+	/* Even a job the local store refused: the stream may be all that gets out. */
+	if (streaming(r))
+		stream_result(r, mmt_wire_write_job(r->stream_fd, &res));
 	mmt_job_result_free(&res);
 	return n;
 }
@@ -478,10 +524,14 @@ static int exit_code(const struct run *r, int bisect)
 
 static void finish(struct run *r, int code)
 {
+	const char *status = interrupted ? "interrupted" : "complete";
+	uint64_t now = mmt_real_ns();
 	FILE *f;
 
-	(void)mmt_store_end_run(r->store, r->run_id, interrupted ? "interrupted" : "complete",
-				code);
+	(void)mmt_store_end_run_at(r->store, r->run_id, status, code, now);
+	if (streaming(r))
+		stream_result(r, mmt_wire_write_end(r->stream_fd, status, code, now,
+						    r->fail + r->error + r->skip + r->pass));
 	if (!r->o.quiet)
 		(void)mmt_report_summary(r->store, r->run_id, stdout);
 	if (r->o.json) {
@@ -525,6 +575,8 @@ static void cleanup(struct run *r)
 		mmt_kmsg_close(&r->rc.kmsg);
 	if (r->store)
 		mmt_store_close(r->store);
+	if (r->stream_fd >= 0)
+		close(r->stream_fd);
 	mmt_topo_free(&r->topo);
 	mmt_run_info_free(&r->ri);
 	mmt_profile_free(&r->p);
@@ -541,6 +593,7 @@ int mmt_cmd_run(int argc, char **argv)
 		return 99;
 	r->rc.kmsg.fd = -1;
 	r->journal.fd = -1;
+	r->stream_fd = -1;
 	code = parse_args(argc, argv, &r->o);
 	if (code) {
 		code = code < 0 ? 0 : code;
@@ -563,6 +616,8 @@ int mmt_cmd_run(int argc, char **argv)
 		code = 99;
 		goto out;
 	}
+	if (streaming(r))
+		stream_result(r, mmt_wire_write_run(r->stream_fd, &r->ri));
 	code = run_jobs(r);
 	if (!code)
 		code = exit_code(r, r->o.bisect);

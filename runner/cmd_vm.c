@@ -25,7 +25,8 @@ static const char vm_usage[] =
 	"  fetch SPEC...     download Debian kernel packages (or copy the host's kernel)\n"
 	"                    and unpack what a guest boot needs\n"
 	"  list              the cached kernels\n"
-
+	"  run --kernel SPEC [PROFILE] [-w ...]\n"
+	"                    boot a guest, run the profile inside, import the results\n"
 	"\n"
 	"Each command takes --help.\n";
 
@@ -288,12 +289,13 @@ int mmt_cmd_vm(int argc, char **argv)
 		return cmd_fetch(argc - 1, argv + 1);
 	if (!strcmp(sub, "list"))
 		return cmd_list(argc - 1, argv + 1);
-
+	if (!strcmp(sub, "run"))
+		return mmt_cmd_vm_run(argc - 1, argv + 1);
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		fputs(vm_usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list\n",
+	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run\n",
 		*sub ? "unknown command" : "no command", sub);
 	return 2;
 }

@@ -539,20 +539,34 @@ int mmt_store_begin_run(struct mmt_store *s, const struct mmt_run_info *ri, int6
 int mmt_store_end_run(struct mmt_store *s, int64_t run_id, const char *status, int exit_code)
 {
 	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return mmt_store_end_run_at(s, run_id, status, exit_code,
+				    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+}
+
+int mmt_store_end_run_at(struct mmt_store *s, int64_t run_id, const char *status, int exit_code,
+			 uint64_t finished_ns)
+{
 	sqlite3_stmt *st;
 	int rc;
 
 	if (strcmp(status, "complete") && strcmp(status, "interrupted") &&
 	    strcmp(status, "incomplete"))
 		return -EINVAL;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	rc = prepare(s, &st,
 		     "UPDATE runs SET status = ?, exit_code = ?, finished_ns = ? WHERE id = ?");
 	if (rc)
 		return rc;
 	bind_text(st, 1, status);
-	sqlite3_bind_int(st, 2, exit_code);
-	bind_u64(st, 3, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+	if (exit_code >= 0)
+		sqlite3_bind_int(st, 2, exit_code);
+	else
+		sqlite3_bind_null(st, 2);
+	if (finished_ns)
+		bind_u64(st, 3, finished_ns);
+	else
+		sqlite3_bind_null(st, 3);
 	sqlite3_bind_int64(st, 4, run_id);
 	rc = step_done(s, st);
 	sqlite3_finalize(st);
@@ -838,13 +852,31 @@ static int insert_notes(struct mmt_store *s, int64_t job_id, const struct mmt_jo
 	return rc;
 }
 
+int mmt_store_tx_begin(struct mmt_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int mmt_store_tx_commit(struct mmt_store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void mmt_store_tx_rollback(struct mmt_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int mmt_store_add_job(struct mmt_store *s, int64_t run_id, const struct mmt_job_result *j)
 {
+	/* Inside the caller's transaction a savepoint keeps the job all or nothing. */
+	int nested = !sqlite3_get_autocommit(s->db);
 	int64_t job_id;
 	int rc;
 
 	/* IMMEDIATE takes the write lock now, so a busy store waits here, not mid-job. */
-	rc = exec(s, "BEGIN IMMEDIATE");
+	rc = exec(s, nested ? "SAVEPOINT add_job" : "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
 	rc = insert_job_row(s, run_id, j, &job_id);
@@ -863,8 +895,10 @@ int mmt_store_add_job(struct mmt_store *s, int64_t run_id, const struct mmt_job_
 	if (!rc)
 		rc = insert_notes(s, job_id, j);
 	if (!rc)
-		rc = exec(s, "COMMIT");
-	if (rc)
+		rc = exec(s, nested ? "RELEASE add_job" : "COMMIT");
+	if (rc && nested)
+		sqlite3_exec(s->db, "ROLLBACK TO add_job; RELEASE add_job", NULL, NULL, NULL);
+	else if (rc)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
@@ -916,6 +950,26 @@ int mmt_store_find_run(struct mmt_store *s, const char *which, int64_t *run_id)
 			"SELECT id FROM runs WHERE substr(lower(uuid), 1, length(?1)) = lower(?1)"
 			" LIMIT 2",
 			which, run_id);
+}
+
+int mmt_store_find_uuid(struct mmt_store *s, const char *uuid, int64_t *run_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = prepare(s, &st, "SELECT min(id) FROM runs WHERE uuid = ?");
+	if (rc)
+		return rc;
+	bind_text(st, 1, uuid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*run_id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_ROW ? -ENOENT : fail(s, rc);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int read_run_row(sqlite3_stmt *st, struct mmt_run_info *ri, char *status, size_t statuslen)
@@ -1098,6 +1152,7 @@ static int failure_row(struct mmt_store *s, sqlite3_stmt *st, void *slot)
 {
 	struct mmt_failure *f = slot;
 	int kind = mmt_fail_kind_parse(col_text(st, 0));
+	const char *t;
 
 	f->kind = kind < 0 ? MMT_FK_EXIT : kind;
 	f->worker = sqlite3_column_int(st, 1);
@@ -1110,7 +1165,9 @@ static int failure_row(struct mmt_store *s, sqlite3_stmt *st, void *slot)
 	f->t_ns = col_u64(st, 7);
 	col_tag(st, 8, &f->want);
 	col_tag(st, 14, &f->found);
-	col_copy(st, 20, f->detail, sizeof(f->detail));
+	/* A detail may fill its array without a NUL: keep all of it. */
+	t = col_text(st, 20);
+	memcpy(f->detail, t, strnlen(t, sizeof(f->detail)));
 	return 0;
 }
 

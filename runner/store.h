@@ -33,6 +33,20 @@ int mmt_store_begin_run(struct mmt_store *s, const struct mmt_run_info *ri, int6
 int mmt_store_add_job(struct mmt_store *s, int64_t run_id, const struct mmt_job_result *j);
 /* status: "complete", "interrupted", "incomplete"; exit_code as the CLI exits. */
 int mmt_store_end_run(struct mmt_store *s, int64_t run_id, const char *status, int exit_code);
+/*
+ * The same with the end time given (CLOCK_REALTIME ns; 0 leaves it NULL) and
+ * exit_code < 0 for "unknown" (NULL): a run imported from a stream.
+ */
+int mmt_store_end_run_at(struct mmt_store *s, int64_t run_id, const char *status, int exit_code,
+			 uint64_t finished_ns);
+
+/*
+ * One write transaction around several calls (an import is all or nothing):
+ * begin takes the write lock at once; add_job nests inside it. -errno.
+ */
+int mmt_store_tx_begin(struct mmt_store *s);
+int mmt_store_tx_commit(struct mmt_store *s);
+void mmt_store_tx_rollback(struct mmt_store *s);
 
 /* A file kept with a run, e.g. a guest's console ("console"); replaces one of that name. */
 int mmt_store_add_file(struct mmt_store *s, int64_t run_id, const char *name, const void *data,
@@ -42,6 +56,8 @@ int mmt_store_load_file(struct mmt_store *s, int64_t run_id, const char *name, c
 			size_t *len);
 /* "latest", a run id, or a uuid prefix -> id. -ENOENT if none. */
 int mmt_store_find_run(struct mmt_store *s, const char *which, int64_t *run_id);
+/* The run with exactly this uuid (the lowest id if several). -ENOENT if none. */
+int mmt_store_find_uuid(struct mmt_store *s, const char *uuid, int64_t *run_id);
 
 /*
  * Read a run back (for tests and the report). Caller frees with the _free()s;

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "fnv.h"
 #include "journal.h"
 #include "mmt.h"
 #include "sysinfo.h"
@@ -196,24 +197,12 @@ static int thp_json(char **out)
 
 /* ---- kernel config ---- */
 
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME 0x100000001b3ULL
-
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-	while (n--) {
-		h ^= *p++;
-		h *= FNV64_PRIME;
-	}
-	return h;
-}
-
 #if HAVE_ZLIB
 /* gzread also reads an uncompressed file as is. */
 static int hash_gz(const char *path, uint64_t *hash)
 {
 	unsigned char buf[65536];
-	uint64_t h = FNV64_OFFSET;
+	uint64_t h = MMT_FNV64_OFFSET;
 	gzFile gz;
 	int n;
 
@@ -222,7 +211,7 @@ static int hash_gz(const char *path, uint64_t *hash)
 	if (!gz)
 		return errno ? -errno : -ENOMEM;
 	while ((n = gzread(gz, buf, sizeof(buf))) > 0)
-		h = fnv1a(h, buf, (size_t)n);
+		h = mmt_fnv1a64(h, buf, (size_t)n);
 	gzclose(gz);
 	if (n < 0)
 		return -EIO;
@@ -239,7 +228,7 @@ static int hash_plain(const char *path, uint64_t *hash)
 
 	if (r)
 		return r;
-	*hash = fnv1a(FNV64_OFFSET, (const unsigned char *)buf, len);
+	*hash = mmt_fnv1a64(MMT_FNV64_OFFSET, buf, len);
 	free(buf);
 	return 0;
 }
