@@ -27,7 +27,8 @@
 #include "vm_guest.h"
 
 static const char usage[] =
-	"usage: mmtorture vm run --kernel SPEC|PATH [options] [PROFILE.ini] [-w W[:opt=val,...]]...\n"
+	"usage: mmtorture vm run --kernel SPEC|PATH [options] [PROFILE.ini] [-w "
+	"W[:opt=val,...]]...\n"
 	"\n"
 	"Boot a kernel under QEMU (TCG), run a profile inside it with the guest's static\n"
 	"mmtorture, and import the results into the host's store, tagged with the guest's\n"
@@ -51,6 +52,8 @@ static const char usage[] =
 	"      --db PATH            host results database (default: results/mmtorture.db)\n"
 	"      --tag TAG            label the imported run\n"
 	"      --keep DIR           keep the initramfs, console and stream in DIR\n"
+	"      --guest-sh CMD       a shell command the guest runs in the background beside\n"
+	"                           the profile (inject a crash, load, a kernel log line)\n"
 	"  -q, --quiet              no console echo or summary\n"
 	"\n"
 	"Exit: as `run` (0 pass, 1 a job failed, 77 all skipped), 2 bad input, 99 the guest\n"
@@ -71,6 +74,7 @@ enum {
 	V_DB,
 	V_TAG,
 	V_KEEP,
+	V_GUEST_SH,
 };
 
 static int parse_int(const char *what, const char *s, int lo, int hi, int *out)
@@ -78,8 +82,8 @@ static int parse_int(const char *what, const char *s, int lo, int hi, int *out)
 	int64_t v;
 
 	if (mmt_parse_int(s, &v) || v < lo || v > hi) {
-		fprintf(stderr, "mmtorture: vm run: %s: '%s' is not an integer in %d..%d\n", what, s,
-			lo, hi);
+		fprintf(stderr, "mmtorture: vm run: %s: '%s' is not an integer in %d..%d\n", what,
+			s, lo, hi);
 		return 2;
 	}
 	*out = (int)v;
@@ -106,6 +110,7 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 		{"db", required_argument, NULL, V_DB},
 		{"tag", required_argument, NULL, V_TAG},
 		{"keep", required_argument, NULL, V_KEEP},
+		{"guest-sh", required_argument, NULL, V_GUEST_SH},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -144,7 +149,8 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 		case V_MEM:
 			if (mmt_parse_size(optarg, &v) || v < (128 << 20) || v > (256ll << 30))
 				return fprintf(stderr,
-					       "mmtorture: vm run: --mem '%s': want a size from 128M "
+					       "mmtorture: vm run: --mem '%s': want a size from "
+					       "128M "
 					       "to 256G\n",
 					       optarg),
 				       2;
@@ -188,6 +194,9 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 			break;
 		case V_KEEP:
 			o->keep = optarg;
+			break;
+		case V_GUEST_SH:
+			o->guest_sh = optarg;
 			break;
 		case 'q':
 			o->quiet = 1;

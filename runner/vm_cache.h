@@ -126,6 +126,13 @@ int mmt_kernel_list(const char *cache, struct mmt_kernel **ks, size_t *n);
 /* meta.json of k as JSON text (caller frees). */
 char *mmt_kernel_json(const struct mmt_kernel *k);
 
+/*
+ * A static busybox for DEBARCH (Debian's busybox-static, unpacked into
+ * CACHE/busybox/DEBARCH/busybox on first use); its path in bin.
+ */
+int mmt_busybox_fetch(const char *cache, const char *debarch, char *bin, size_t len, char *err,
+		      size_t errlen);
+
 /* Modules: paths in load order, dependencies first. */
 struct mmt_kmods {
 	size_t n;

@@ -49,6 +49,14 @@ char *mmt_vm_console_clean(char *line)
 				r++;
 			continue;
 		}
+		/* A carriage return mid-line: what follows overwrote what came before. */
+		if (*r == '\r') {
+			while (*r == '\r')
+				r++;
+			if (*r && *r != '\n')
+				w = line;
+			continue;
+		}
 		if ((unsigned char)*r < ' ' && *r != '\t') {
 			r++;
 			continue;

@@ -112,8 +112,9 @@ static int check_jobs(struct guest *g)
 		mmt_parse_duration(o->duration, &d);
 	for (i = 0; i < p.njobs; i++) {
 		rep = p.jobs[i].repeat ? p.jobs[i].repeat : p.repeat ? p.repeat : 1;
-		total += rep * ((d ? d : p.jobs[i].duration_ns ? p.jobs[i].duration_ns
-							  : p.duration_ns) +
+		total += rep * ((d			 ? d
+				 : p.jobs[i].duration_ns ? p.jobs[i].duration_ns
+							 : p.duration_ns) +
 				PER_JOB_NS);
 	}
 	mmt_profile_free(&p);
@@ -142,8 +143,8 @@ static int elf_info(const char *path, unsigned *machine, int *dynamic)
 	*machine = m;
 	/* Program headers are only read for the host's byte order (static check). */
 	for (i = 0; !big && i < eh.e_phnum; i++)
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) ==
-			    sizeof(ph) &&
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) == sizeof(ph) &&
 		    ph.p_type == PT_INTERP)
 			*dynamic = 1;
 	close(fd);
@@ -231,7 +232,16 @@ static int find_binaries(struct guest *g)
 	} else if (g->arch == mmt_vm_arch_host()) {
 		snprintf(g->busybox, sizeof(g->busybox), "/bin/busybox");
 	} else {
-		snprintf(g->busybox, sizeof(g->busybox), "%s/busybox", g->bin);
+		char cache[4096], err[1024];
+		int r = mmt_vm_cache_dir(NULL, cache, sizeof(cache));
+
+		if (!r)
+			r = mmt_busybox_fetch(cache, g->arch->debian, g->busybox,
+					      sizeof(g->busybox), err, sizeof(err));
+		if (r)
+			return fprintf(stderr, "mmtorture: vm run: a static busybox for %s: %s\n",
+				       g->arch->name, err),
+			       99;
 	}
 	if (elf_info(g->busybox, &m, &dyn) || m != arch_machine(g->arch) || dyn)
 		return fprintf(stderr,
@@ -266,6 +276,7 @@ static const char init_script[] =
 	"echo; echo \"@@MMT-GUEST boot $(uname -r) $(uname -m)\"\n"
 	"set --\n"
 	"while IFS= read -r a; do set -- \"$@\" \"$a\"; done </mmt/args\n"
+	"[ -s /mmt/sh ] && sh /mmt/sh </dev/null >/dev/console 2>&1 &\n"
 	"cd /tmp\n"
 	"MMTORTURE_GUEST=1 /bin/mmtorture run \"$@\"\n"
 	"rc=$?\n"
@@ -280,10 +291,11 @@ static int guest_args(struct guest *g)
 	size_t off = 0;
 	int i;
 
-#define ARG(...)                                                                          \
-	off += (size_t)snprintf(g->args + off, off < sizeof(g->args) ? sizeof(g->args) - off : 0, \
+#define ARG(...)                                                                                   \
+	off += (size_t)snprintf(g->args + off, off < sizeof(g->args) ? sizeof(g->args) - off : 0,  \
 				__VA_ARGS__)
-	ARG("--db\n/tmp/results.db\n--scratch\n/tmp\n--stream\n%s\n", g->arch->results);
+	/* Quiet: a progress line rewritten with \r would only clutter the console. */
+	ARG("-q\n--db\n/tmp/results.db\n--scratch\n/tmp\n--stream\n%s\n", g->arch->results);
 	ARG("/mmt/profile.ini\n");
 	for (i = 0; i < o->nw; i++)
 		ARG("-w\n%s\n", o->w[i]);
@@ -316,7 +328,7 @@ static int guest_modules(struct guest *g)
 
 static int pack(struct guest *g)
 {
-	struct mmt_initrd_entry e[64 + 8];
+	struct mmt_initrd_entry e[64 + 12];
 	char bins[2][4200], mods[4096] = "", kos[64][96];
 	size_t off = 0, i;
 	int n = 0, r;
@@ -327,10 +339,11 @@ static int pack(struct guest *g)
 	e[n++] = (struct mmt_initrd_entry){"bin/busybox", g->busybox, NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/mmtorture", bins[0], NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/mmtorture-worker", bins[1], NULL, NULL, 0755, 0};
-	e[n++] = (struct mmt_initrd_entry){"mmt/profile.ini", g->profile_path, NULL, NULL, 0644,
-					   0};
+	e[n++] = (struct mmt_initrd_entry){"mmt/profile.ini", g->profile_path, NULL, NULL, 0644, 0};
 	e[n++] = (struct mmt_initrd_entry){"mmt/args", NULL, g->args, NULL, 0644, 0};
-	for (i = 0; i < g->mods.n && i < 64; i++) {
+	e[n++] = (struct mmt_initrd_entry){"mmt/sh", NULL, g->o->guest_sh ? g->o->guest_sh : "",
+					   NULL,     0644, 0};
+	for (i = 0; i < g->mods.n && i < 64; i++) { /* at most 64 modules */
 		snprintf(kos[i], sizeof(kos[i]), "mmt/ko/%s.ko", g->mods.name[i]);
 		e[n++] = (struct mmt_initrd_entry){kos[i], g->mods.path[i], NULL, NULL, 0644, 1};
 		off += (size_t)snprintf(mods + off, off < sizeof(mods) ? sizeof(mods) - off : 0,
@@ -471,8 +484,7 @@ static int boot(struct guest *g)
 	int r, i;
 
 	/* panic=-1: a panicking guest reboots at once, and -no-reboot ends QEMU. */
-	snprintf(append, sizeof(append), "panic=-1 rdinit=/init %s",
-		 o->append ? o->append : "");
+	snprintf(append, sizeof(append), "panic=-1 rdinit=/init %s", o->append ? o->append : "");
 	c.append = append;
 	if (!mmt_vm_cmdline(&c, argv, buf, sizeof(buf)))
 		for (i = 0; argv[i]; i++)
@@ -532,8 +544,8 @@ static void host_run_info(struct guest *g, struct mmt_run_info *ri)
 {
 	memset(ri, 0, sizeof(*ri));
 	mmt_uuid(ri->uuid, sizeof(ri->uuid));
-	ri->started_ns = (uint64_t)time(NULL) * 1000000000ull -
-			 (mono_ns() - g->t0); /* when QEMU started */
+	ri->started_ns =
+		(uint64_t)time(NULL) * 1000000000ull - (mono_ns() - g->t0); /* when QEMU started */
 	snprintf(ri->tool_version, sizeof(ri->tool_version), "%s", MMT_VERSION);
 	snprintf(ri->profile, sizeof(ri->profile), "%.500s", g->profile_path);
 	snprintf(ri->kernel_release, sizeof(ri->kernel_release), "%s",
@@ -587,7 +599,7 @@ static struct mmt_job_result *synth_job(struct mmt_wire *w, int seq, const char 
 
 	j.seq = seq;
 	j.repeat = 1;
-	j.status = MMT_FAIL;
+	j.status = MMT_PASS; /* until its failures are added */
 	snprintf(j.workload, sizeof(j.workload), "%s", workload);
 	snprintf(j.label, sizeof(j.label), "console");
 	snprintf(j.placement, sizeof(j.placement), "-");
@@ -638,7 +650,10 @@ static int amend(struct guest *g, struct mmt_wire *w)
 		j = synth_job(w, c->jobs[i].seq, c->jobs[i].workload);
 		if (!j)
 			return -ENOMEM;
-		snprintf(j->reason, sizeof(j->reason), "the guest never reported this job");
+		j->notes = calloc(1, sizeof(char *));
+		if (j->notes && (j->notes[0] = strdup("the guest never reported this job: "
+						      "what is known comes from its console")))
+			j->nnotes = 1;
 	}
 	for (i = 0; i < c->nsplat; i++) {
 		j = c->splat[i].job ? job_of(w, c->splat[i].job) : NULL;
@@ -657,11 +672,19 @@ static int amend(struct guest *g, struct mmt_wire *w)
 	/* A job the console saw start and never end, with nothing else to show for it. */
 	for (i = 0; i < c->njobs; i++) {
 		j = job_of(w, c->jobs[i].seq);
-		if (!c->jobs[i].ended && j && !strcmp(j->label, "console") && !j->nfailures)
+		if (!j || strcmp(j->label, "console") || j->nfailures)
+			continue;
+		if (c->jobs[i].ended)
+			add_failure(j, MMT_FK_EXIT,
+				    "it ended, but its record never reached the host "
+				    "(%llu stream record(s) lost)",
+				    (unsigned long long)w->dropped_records);
+		else
 			death(g, j, "during this job");
 	}
 	if (!c->booted || (!w->have_end && !c->njobs)) {
-		j = outside ? outside : synth_job(w, next_seq(w, g), c->booted ? "guest" : "guest-boot");
+		j = outside ? outside
+			    : synth_job(w, next_seq(w, g), c->booted ? "guest" : "guest-boot");
 		if (!j)
 			return -ENOMEM;
 		death(g, j, c->booted ? "before its first job" : "before mmtorture started");

@@ -28,6 +28,7 @@ struct mmt_guest_opts {
 	int allow_destructive;
 	const char *tag;
 	const char *keep;
+	const char *guest_sh; /* a shell command the guest runs beside the profile */
 	int quiet;
 };
 

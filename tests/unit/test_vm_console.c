@@ -22,10 +22,12 @@ static void test_clean(void)
 	char a[] = "\033[1;32m~ # \033[0m[   12.345678] WARNING: CPU: 1 PID: 7 at mm/x.c:1\r";
 	char b[] = "[1.5] ok";
 	char c[] = "no [timestamp here] x";
+	char d[] = "[1/1] vma_iter 0.1s/20s\r[1/1] vma_iter 0.3s/20s\r[    7.5] WARNING: x\r";
 
 	CHECK_STR(mmt_vm_console_clean(a), "~ # WARNING: CPU: 1 PID: 7 at mm/x.c:1");
 	CHECK_STR(mmt_vm_console_clean(b), "ok");
 	CHECK_STR(mmt_vm_console_clean(c), "no [timestamp here] x");
+	CHECK_STR(mmt_vm_console_clean(d), "WARNING: x");
 }
 
 static void test_attribution(void)
