@@ -27,6 +27,7 @@ static const char vm_usage[] =
 	"  list              the cached kernels\n"
 	"  run --kernel SPEC [PROFILE] [-w ...]\n"
 	"                    boot a guest, run the profile inside, import the results\n"
+	"  matrix FILE.ini   kernels x profiles, each a guest run, then one table\n"
 	"\n"
 	"Each command takes --help.\n";
 
@@ -291,11 +292,13 @@ int mmt_cmd_vm(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(sub, "run"))
 		return mmt_cmd_vm_run(argc - 1, argv + 1);
+	if (!strcmp(sub, "matrix"))
+		return mmt_cmd_vm_matrix(argc - 1, argv + 1);
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		fputs(vm_usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run\n",
+	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run, matrix\n",
 		*sub ? "unknown command" : "no command", sub);
 	return 2;
 }

@@ -224,10 +224,11 @@ int mmt_cmd_vm_run(int argc, char **argv)
 {
 	struct mmt_guest_opts o = {.smp = 2, .mem_mb = 2048};
 	const char *db = mmt_default_db();
+	int64_t run_id;
 	int r;
 
 	r = parse_args(argc, argv, &o, &db);
 	if (r)
 		return r;
-	return mmt_guest_run(&o, db);
+	return mmt_guest_run(&o, db, &run_id);
 }

@@ -783,12 +783,12 @@ static int import(struct guest *g, const char *db, int64_t *run_id, int *code)
 	return r ? 99 : 0;
 }
 
-int mmt_guest_run(const struct mmt_guest_opts *o, const char *db)
+int mmt_guest_run(const struct mmt_guest_opts *o, const char *db, int64_t *run_id)
 {
 	struct guest *g = calloc(1, sizeof(*g));
-	int64_t run_id = 0;
 	int r, code = 99;
 
+	*run_id = 0;
 	if (!g)
 		return 99;
 	g->o = o;
@@ -816,12 +816,12 @@ int mmt_guest_run(const struct mmt_guest_opts *o, const char *db)
 		}
 	}
 	if (!r)
-		r = import(g, db, &run_id, &code);
+		r = import(g, db, run_id, &code);
 	if (!r) {
 		if (!o->quiet)
 			printf("guest run stored as run %lld in %s (console: `mmtorture report "
 			       "%lld --console`)\n",
-			       (long long)run_id, db, (long long)run_id);
+			       (long long)*run_id, db, (long long)*run_id);
 		r = code;
 	}
 	cleanup(g);

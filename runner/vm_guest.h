@@ -32,7 +32,10 @@ struct mmt_guest_opts {
 	int quiet;
 };
 
-/* Returns the exit code, as `run` would for the imported run. */
-int mmt_guest_run(const struct mmt_guest_opts *o, const char *db);
+/*
+ * Returns the exit code, as `run` would for the imported run; its id in
+ * *run_id (0 when nothing was stored).
+ */
+int mmt_guest_run(const struct mmt_guest_opts *o, const char *db, int64_t *run_id);
 
 #endif

@@ -58,6 +58,19 @@ expect_eq "splat" "$(q "select count(*) from failures f join jobs j on j.id = f.
 expect_eq "panic" "$(q "select count(*) from failures f join jobs j on j.id = f.job_id where \
 	j.run_id = $run and f.kind = 'kmsg' and f.detail like '%Kernel panic%'")" 1
 
+# --- a matrix of one kernel: a table row per kernel/arch/profile ---
+printf '[matrix]\nkernels = %s\nprofiles = %s\nduration = 1s\ntag = m\n' "$KERNEL" \
+	"$SRCDIR/profiles/smoke.ini" >"$T/m.ini"
+MMTORTURE_GUEST_BIN=$BIN "$M" vm matrix -q "$T/m.ini" >"$T/out" 2>&1
+expect_match "matrix exit" "$?" '^[01]$'
+expect_match "matrix row" "$(cat "$T/out")" "$KERNEL x86_64 .*smoke.ini +pass"
+expect_match "matrix columns" "$(cat "$T/out")" 'thp_fork +thp_gup +va_upgrade +vma_iter'
+expect_eq "matrix run stored" "$(q "select count(*) from runs where tag = 'm' and guest = 1")" 1
+printf '[matrix]\nkernels = %s\nsmpp = 2\n' "$KERNEL" >"$T/m.ini"
+"$M" vm matrix "$T/m.ini" >"$T/out" 2>&1
+expect_eq "bad matrix exit" "$?" 2
+expect_match "bad matrix names the line and keys" "$(cat "$T/out")" "m.ini:3: unknown key 'smpp'; valid: kernels"
+
 # --- bad input: refused before a boot ---
 "$M" vm run --kernel 9.9-nonsense >"$T/out" 2>&1
 expect_eq "bad kernel exit" "$?" 2
