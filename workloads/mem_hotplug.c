@@ -48,6 +48,7 @@
 #define MH_MAX_BLOCKS 1024 /* a journal line each */
 #define MH_MAX_THREADS 8
 #define SCAN_EVERY_NS 200000000ull
+#define FULL_VERIFY_NS 1000000000ull /* every page, at least this often */
 #define BACKOFF_MIN_NS 10000000ull
 #define BACKOFF_MAX_NS 5000000000ull
 #define NS_PER_MS 1000000ull
@@ -149,7 +150,7 @@ struct mem_hotplug {
 	struct filler fillers[MH_MAX_THREADS];
 	unsigned nthreads, nstarted;
 	int stopping;
-	uint64_t cycles, busy, eintr, moved, next_scan_ns;
+	uint64_t cycles, busy, eintr, moved, next_scan_ns, next_verify_ns;
 	uint64_t passes; /* filler verify passes, all threads */
 	/* The nanny: interrupts an offline that migrates for too long. */
 	pthread_t main_tid, nanny;
@@ -732,10 +733,20 @@ static int mem_hotplug_run(struct mmt_worker *w, void *state)
 		hold(mh);
 		if (online_block(mh, b) || mh->nthreads)
 			continue;
-		maybe_inject(mh, 0, mh->npages, &injected);
-		verify_range(mh, 0, 0, mh->npages);
-		rewrite_range(mh, 0, 0, mh->npages);
+		/*
+		 * What this cycle migrated is checked at once; a block that held none
+		 * of the filler (as of the last scan, 200 ms old at most) only waits
+		 * for the once-a-second pass, so empty blocks cycle at the kernel's pace.
+		 */
+		if (b->pages || mh->pagemap < 0 || now >= mh->next_verify_ns) {
+			maybe_inject(mh, 0, mh->npages, &injected);
+			verify_range(mh, 0, 0, mh->npages);
+			rewrite_range(mh, 0, 0, mh->npages);
+			mh->next_verify_ns = mmt_mono_ns() + FULL_VERIFY_NS;
+		}
 	}
+	if (!mh->nthreads)
+		verify_range(mh, 0, 0, mh->npages);
 	publish(mh);
 	if (!mh->cycles)
 		mmt_note(w,
