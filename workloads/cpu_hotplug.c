@@ -388,8 +388,7 @@ static int cpu_hotplug_setup(struct mmt_worker *w, void **state)
 	ch->pg = (size_t)w->pagesz;
 	ch->npages = (size_t)o->filler / ch->pg;
 	if (!ch_saved.n)
-		return mmt_worker_verdict(w, MMT_ERROR,
-					  "no CPU saved by the probe");
+		return mmt_worker_verdict(w, MMT_ERROR, "no CPU saved by the probe");
 	r = open_targets(ch);
 	if (r)
 		return r;

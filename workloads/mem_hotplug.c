@@ -403,8 +403,7 @@ static int mem_hotplug_setup(struct mmt_worker *w, void **state)
 	mh->len = mh->npages * mh->pg;
 	mh->nthreads = (unsigned)o->threads;
 	if (!mh_saved.n)
-		return mmt_worker_verdict(w, MMT_ERROR,
-					  "no block saved by the probe");
+		return mmt_worker_verdict(w, MMT_ERROR, "no block saved by the probe");
 	r = mmt_sysfs_read(MEM_DIR "/block_size_bytes", buf, sizeof(buf));
 	if (r < 0)
 		return r;
