@@ -25,4 +25,16 @@ enum mmt_status {
 
 const char *mmt_status_name(int status);
 
+/* A hex digit's value, -1 for anything else. */
+static inline int mmt_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kmsg.h"
+#include "mmt.h"
 
 #define KMSG_PATH "/dev/kmsg"
 /* A read smaller than the record fails with EINVAL; records stay below 8 KiB. */
@@ -84,17 +85,6 @@ static int parse_u64(const char **p, const char *end, char sep, uint64_t *val)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The kernel escapes non-printables (and the backslash) as \xNN; undo that,
  * except \x00, which would cut the text short.
@@ -106,8 +96,8 @@ static void unescape(const char *s, const char *end, char *out, size_t outlen)
 	while (s < end && o + 1 < outlen) {
 		int hi, lo;
 
-		if (end - s >= 4 && s[0] == '\\' && s[1] == 'x' && (hi = hexval(s[2])) >= 0 &&
-		    (lo = hexval(s[3])) >= 0 && (hi | lo)) {
+		if (end - s >= 4 && s[0] == '\\' && s[1] == 'x' && (hi = mmt_hexval(s[2])) >= 0 &&
+		    (lo = mmt_hexval(s[3])) >= 0 && (hi | lo)) {
 			out[o++] = (char)(hi << 4 | lo);
 			s += 4;
 		} else {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Where things are: the results database and the shipped profiles. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,29 @@ int mmt_find_profile(const char *name, char *path, size_t len)
 	return -ENOENT;
 }
 
+int mmt_mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int mmt_mkdir_parents(const char *path)
 {
-	char dir[4096];
+	char dir[PATH_MAX];
 	char *p;
 
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
@@ -45,17 +66,7 @@ int mmt_mkdir_parents(const char *path)
 	if (!p || p == dir)
 		return 0;
 	*p = '\0';
-	for (p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return mmt_mkdir_p(dir);
 }
 
 /*

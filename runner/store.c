@@ -6,6 +6,8 @@
  */
 #include "store.h"
 
+#include "main.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -298,24 +300,6 @@ static const char *verdict_name(int v)
 
 /* ---- opening ------------------------------------------------------------ */
 
-static int mkdir_parents(const char *path)
-{
-	char buf[PATH_MAX];
-	char *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 static int create_schema(struct mmt_store *s)
 {
 	int64_t user;
@@ -424,7 +408,7 @@ static int open_db(struct mmt_store *s, const char *path, char *err, size_t errl
 			return -EISDIR;
 		}
 	} else if (errno == ENOENT) {
-		rc = mkdir_parents(path);
+		rc = mmt_mkdir_parents(path);
 		if (rc) {
 			snprintf(err, errlen, "%s: cannot create its directory: %s", path,
 				 strerror(-rc));

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "main.h"
 #include "vm_cache.h"
 
 /* ---- vm_apt.c: apt-get and apt-cache on CACHE/apt/DEBARCH ---- */
@@ -73,7 +74,6 @@ int mmt_elf_check(const void *buf, size_t len, unsigned machine);
 /* ---- vm_fs.c: files ---- */
 
 int mmt_rm_rf(const char *path);
-int mmt_mkdir_p(const char *dir);
 int mmt_copy_file(const char *from, const char *to);
 /* Bytes in regular files under path. */
 uint64_t mmt_du(const char *path);

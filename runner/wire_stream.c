@@ -342,17 +342,6 @@ static int take_num(const char **s, const char *end, char sep, uint32_t max, uin
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "<KIND> <recno> <part>/<nparts> <hash> <chunk>" (after the magic); 0 if it verifies. */
 static int frame_parse(const char *s, size_t n, struct frame *f)
 {
@@ -380,7 +369,7 @@ static int frame_parse(const char *s, size_t n, struct frame *f)
 	if (end - q < 18 || q[16] != ' ')
 		return -1;
 	for (i = 0; i < 16; i++) {
-		x = hexval(q[i]);
+		x = mmt_hexval(q[i]);
 		if (x < 0)
 			return -1;
 		h = h << 4 | (uint64_t)x;
