@@ -147,7 +147,17 @@ int mmt_vm_cmdline(const struct mmt_vm_cfg *c, char **argv, char *buf, size_t le
 	add(&a, "-cpu");
 	add(&a, "%s", c->cpu ? c->cpu : c->arch->cpu);
 	add(&a, "-smp");
-	add(&a, "%d", c->smp);
+	/*
+	 * A socket per node: CPUs of one socket split over nodes make the guest
+	 * warn at boot (topology_sane), which would fail the run.
+	 */
+	if (c->numa_nodes > 1 && c->smp % c->numa_nodes == 0)
+		add(&a, "%d,sockets=%d,cores=%d,threads=1", c->smp, c->numa_nodes,
+		    c->smp / c->numa_nodes);
+	else if (c->numa_nodes > 1)
+		add(&a, "%d,sockets=%d,cores=1,threads=1", c->smp, c->smp);
+	else
+		add(&a, "%d", c->smp);
 	add(&a, "-m");
 	if (c->maxmem_mb > c->mem_mb)
 		add(&a, "%ldM,slots=%d,maxmem=%ldM", c->mem_mb, c->slots ? c->slots : 4,
