@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,28 +188,6 @@ bad:
 	return -1;
 }
 
-static int draw(const struct plot_args *a, const struct mmt_pd *pd, unsigned formats,
-		struct mmt_plot_item **items, int *nitems)
-{
-	struct mmt_plot_opts o = {.outdir = a->out, .formats = formats};
-	char err[1024];
-	int i, rc;
-
-	rc = mmt_mkdir_p(a->out);
-	if (rc) {
-		fprintf(stderr, "mmtorture %s: %s: %s\n", a->cmd, a->out, strerror(-rc));
-		return -1;
-	}
-	rc = mmt_plot_plan(pd, items, nitems);
-	for (i = 0; !rc && i < *nitems; i++)
-		rc = mmt_plot_make(pd, &(*items)[i], &o, err, sizeof(err));
-	if (rc == -ENOMEM && i == 0)
-		snprintf(err, sizeof(err), "out of memory");
-	if (rc)
-		fprintf(stderr, "mmtorture %s: %s\n", a->cmd, err);
-	return rc ? -1 : 0;
-}
-
 static void list_plots(const struct plot_args *a, const struct mmt_plot_item *items, int n)
 {
 	int i;
@@ -240,41 +217,38 @@ static char *join_argv(int argc, char **argv)
 	return s;
 }
 
-static int write_html(const struct plot_args *a, const struct mmt_pd *pd,
-		      const struct mmt_plot_item *items, int n, const char *command)
+/* Plots (and for html the page) of the loaded runs: 0, or 1 with the error said. */
+static int draw(const struct plot_args *a, const struct mmt_pd *pd, unsigned formats,
+		const char *command)
 {
-	struct mmt_html_in in = {
-		.pd = pd, .items = items, .nitems = n, .plotdir = a->out, .command = command};
-	char path[PATH_MAX], err[512];
-	FILE *f;
-	int rc;
+	struct mmt_plot_opts o = {.outdir = a->out, .formats = formats};
+	struct mmt_plot_item *items = NULL;
+	char err[1024];
+	int rc, n = 0;
 
-	snprintf(path, sizeof(path), "%s/index.html", a->out);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "mmtorture html: %s: %s\n", path, strerror(errno));
-		return -1;
+	if (!strcmp(a->cmd, "html")) {
+		rc = mmt_html_report(pd, &o, NULL, command, err, sizeof(err));
+		if (!rc)
+			printf("%s/index.html\n", a->out);
+	} else {
+		rc = mmt_plot_all(pd, &o, &items, &n, err, sizeof(err));
+		if (!rc)
+			list_plots(a, items, n);
+		free(items);
 	}
-	rc = mmt_html_write(&in, f, err, sizeof(err));
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (rc) {
-		fprintf(stderr, "mmtorture html: %s: %s\n", path, err[0] ? err : strerror(-rc));
-		return -1;
-	}
-	printf("%s\n", path);
-	return 0;
+	if (rc)
+		fprintf(stderr, "mmtorture %s: %s\n", a->cmd, err);
+	return rc ? 1 : 0;
 }
 
 static int plot_run(const struct plot_args *a, const char *command)
 {
-	struct mmt_plot_item *items = NULL;
 	struct mmt_store *s = NULL;
 	struct mmt_sel **sels = NULL;
 	struct mmt_pd *pd = NULL;
 	unsigned formats, by;
 	char err[1024];
-	int rc = 2, nitems = 0;
+	int rc = 2;
 
 	if (plot_check(a, &sels, &formats, &by) || open_store(a, &s))
 		goto out;
@@ -283,15 +257,8 @@ static int plot_run(const struct plot_args *a, const char *command)
 		fprintf(stderr, "mmtorture %s: %s: %s\n", a->cmd, a->db, err);
 		goto out;
 	}
-	rc = 1;
-	if (draw(a, pd, formats, &items, &nitems))
-		goto out;
-	if (!strcmp(a->cmd, "html"))
-		rc = write_html(a, pd, items, nitems, command) ? 1 : 0;
-	else
-		rc = (list_plots(a, items, nitems), 0);
+	rc = draw(a, pd, formats, command);
 out:
-	free(items);
 	mmt_pd_free(pd);
 	mmt_store_close(s);
 	free_sels(sels, a->nsels);

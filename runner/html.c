@@ -609,3 +609,31 @@ int mmt_html_write(const struct mmt_html_in *in, FILE *out, char *err, size_t er
 	fputs("</body>\n</html>\n", out);
 	return ferror(out) ? -EIO : 0;
 }
+
+int mmt_html_report(const struct mmt_pd *pd, const struct mmt_plot_opts *o, struct json_object *cmp,
+		    const char *command, char *err, size_t errlen)
+{
+	struct mmt_html_in in = {
+		.pd = pd, .plotdir = o->outdir, .comparison = cmp, .command = command};
+	struct mmt_plot_item *items;
+	char path[PATH_MAX], why[512];
+	FILE *f = NULL;
+	int rc;
+
+	rc = mmt_plot_all(pd, o, &items, &in.nitems, err, errlen);
+	in.items = items;
+	snprintf(path, sizeof(path), "%s/index.html", o->outdir);
+	if (!rc && !(f = fopen(path, "w"))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	}
+	if (f) {
+		rc = mmt_html_write(&in, f, why, sizeof(why));
+		if (fclose(f) && !rc)
+			rc = -errno;
+		if (rc)
+			snprintf(err, errlen, "%s: %s", path, why[0] ? why : strerror(-rc));
+	}
+	free(items);
+	return rc;
+}

@@ -49,6 +49,14 @@ struct mmt_html_in {
 
 /* -errno, with err naming a plot file that could not be read. */
 int mmt_html_write(const struct mmt_html_in *in, FILE *out, char *err, size_t errlen);
+/*
+ * All that `mmtorture html` writes: every plot (mmt_plot_all) in o->outdir and
+ * o->outdir/index.html, with cmp as its comparison section (NULL: none). The way
+ * in for another command: load the runs (mmt_pd_load), build cmp, call this.
+ * -errno with err saying what failed.
+ */
+int mmt_html_report(const struct mmt_pd *pd, const struct mmt_plot_opts *o, struct json_object *cmp,
+		    const char *command, char *err, size_t errlen);
 /* The comparison section alone. -EINVAL when cmp is not of the shape above. */
 int mmt_html_comparison(struct json_object *cmp, FILE *out);
 /* s with & < > " ' escaped. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "main.h"
 #include "mmt.h"
 #include "proc.h"
 
@@ -536,5 +537,27 @@ int mmt_plot_make(const struct mmt_pd *pd, struct mmt_plot_item *it, const struc
 		rc = run_gnuplot(it, o, path, err, errlen);
 	if (!rc)
 		rc = check_outputs(it, o, err, errlen);
+	return rc;
+}
+
+int mmt_plot_all(const struct mmt_pd *pd, const struct mmt_plot_opts *o,
+		 struct mmt_plot_item **items, int *n, char *err, size_t errlen)
+{
+	int i, rc;
+
+	*items = NULL;
+	*n = 0;
+	rc = mmt_mkdir_p(o->outdir);
+	if (rc) {
+		snprintf(err, errlen, "%s: %s", o->outdir, strerror(-rc));
+		return rc;
+	}
+	rc = mmt_plot_plan(pd, items, n);
+	if (rc) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; !rc && i < *n; i++)
+		rc = mmt_plot_make(pd, &(*items)[i], o, err, errlen);
 	return rc;
 }

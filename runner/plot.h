@@ -61,5 +61,8 @@ int mmt_plot_fill(const char *tpl, const struct mmt_plot_var *vars, int nvars, c
 /* Write BASE.dat, setting it->n; then, when there is something to draw, BASE.gp and the plots. */
 int mmt_plot_make(const struct mmt_pd *pd, struct mmt_plot_item *it, const struct mmt_plot_opts *o,
 		  char *err, size_t errlen);
+/* Create o->outdir, plan every plot and make each; *items (caller frees) as made. */
+int mmt_plot_all(const struct mmt_pd *pd, const struct mmt_plot_opts *o,
+		 struct mmt_plot_item **items, int *n, char *err, size_t errlen);
 
 #endif

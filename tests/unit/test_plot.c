@@ -651,6 +651,42 @@ static void inline_sizes(const struct mmt_pd *pd)
 	free(t);
 }
 
+/* The whole of `mmtorture html` through its entry point, with a comparison. */
+static void whole_report(const struct mmt_pd *pd)
+{
+	struct mmt_plot_opts o = {.formats = MMT_FMT_SVG, .templates = MMT_SOURCE_DIR "/plots"};
+	struct json_object *cmp = json_tokener_parse(comparison);
+	char out[160], path[200], err[1024], *t = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/report/sub", dir);
+	o.outdir = out;
+	CHECK_MSG(!mmt_html_report(pd, &o, cmp, "mmtorture compare --html", err, sizeof(err)), "%s",
+		  err);
+	snprintf(path, sizeof(path), "%s/index.html", out);
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	if (f) {
+		CHECK(getdelim(&t, &len, '\0', f) > 0);
+		fclose(f);
+	}
+	if (t) {
+		CHECK_CONTAINS(t, "<section id=\"comparison\">");
+		CHECK_CONTAINS(t, "mmtorture compare --html");
+		/* the matrix, 4 throughputs, 4 timelines, 6 spectra */
+		CHECK_MSG(count(t, "<img ") == 15, "%d images", count(t, "<img "));
+		CHECK(count(t, "data:image/svg+xml;base64,") == 15);
+	}
+	free(t);
+	snprintf(path, sizeof(path), "%s/spectrum-numa_migrate-move.svg", out);
+	CHECK(file_size(path) > 0);
+	o.outdir = "/proc/no/such/dir";
+	CHECK(mmt_html_report(pd, &o, NULL, NULL, err, sizeof(err)) < 0);
+	CHECK_CONTAINS(err, "/proc/no/such/dir: ");
+	json_object_put(cmp);
+}
+
 static void plots_and_report(struct mmt_store *s)
 {
 	struct mmt_plot_item *items;
@@ -666,6 +702,7 @@ static void plots_and_report(struct mmt_store *s)
 	if (have_gnuplot()) {
 		gnuplot_errors(pd, &items[0]);
 		render(pd, &items[0]);
+		whole_report(pd);
 		plotted = 1;
 	} else {
 		fprintf(stderr, "no gnuplot here: rendering checks left out\n");
