@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +149,15 @@ static struct blk *pick(unsigned *cursor, uint64_t t)
 	return best;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig; /* only to interrupt the offline write, as the workload's nanny does */
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	sigset_t alrm;
 	uint64_t secs = argc > 1 ? strtoull(argv[1], NULL, 10) : 5, t0, t, next_scan = 0, d;
 	size_t mib = argc > 2 ? strtoull(argv[2], NULL, 10) : 256;
 	uint64_t cycles = 0, busy = 0, bsz, *pmbuf;
@@ -159,6 +167,7 @@ int main(int argc, char **argv)
 	char buf[64];
 	int pm;
 
+	sigaction(SIGALRM, &sa, NULL);
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	npages = mib * 1048576 / pg;
 	find_blocks();
@@ -172,7 +181,12 @@ int main(int argc, char **argv)
 	madvise(base, npages * pg, MADV_NOHUGEPAGE);
 	memset(base, 1, npages * pg);
 	pm = open("/proc/self/pagemap", O_RDONLY);
+	/* The writer thread inherits SIGALRM blocked: the alarm lands on this thread. */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	pthread_create(&tid, NULL, writer, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	t0 = now_ns();
 	while ((t = now_ns()) - t0 < secs * 1000000000ull) {
 		if (pm >= 0 && t >= next_scan) {
@@ -184,7 +198,10 @@ int main(int argc, char **argv)
 			usleep(5000);
 			continue;
 		}
-		if (pwrite(b->fd, "0", 1, 0) != 1) {
+		alarm(5); /* the workload's default `timeout` */
+		d = pwrite(b->fd, "0", 1, 0) != 1;
+		alarm(0);
+		if (d) {
 			busy++;
 			d = 10000000ull << (b->streak < 10 ? b->streak : 10);
 			b->streak++;
