@@ -52,6 +52,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "__exec"))
 		return exec_workload(argc, argv);
+	if (!strcmp(cmd, "__guest-hotplug"))
+		return mmt_guest_hotplug_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return mmt_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
