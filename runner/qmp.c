@@ -137,9 +137,10 @@ static int read_socket(struct mmt_qmp *q)
 		n = read(q->fd, q->buf + q->len, q->cap - q->len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		if (n == 0) {
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		/* Closed, or reset by a QEMU that exited with our input unread. */
+		if (n <= 0) {
 			q->eof = 1;
 			return -ECONNRESET;
 		}
@@ -185,8 +186,10 @@ static int send_all(struct mmt_qmp *q, const char *s, size_t len, uint64_t deadl
 			len -= (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return errno == EPIPE ? -ECONNRESET : -errno;
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			q->eof = errno == EPIPE || errno == ECONNRESET;
+			return q->eof ? -ECONNRESET : -errno;
+		}
 		if (mono_ns() >= deadline_ns)
 			return -ETIMEDOUT;
 		poll(&p, 1, ms_left(deadline_ns, 100));
@@ -335,6 +338,14 @@ int mmt_qmp_connect(struct mmt_qmp *q, const char *path, uint64_t deadline_ns)
 	}
 	if (!r)
 		r = mmt_qmp_exec(q, "qmp_capabilities", NULL, NULL, deadline_ns);
+	/* Hang up a half-made session: QEMU serves one client, and a retry starts afresh. */
+	if (r && q->fd >= 0) {
+		close(q->fd);
+		q->fd = -1;
+		q->len = 0;
+		q->greeted = 0;
+		q->eof = 0;
+	}
 	return r == -EREMOTEIO ? -EPROTO : r;
 }
 

@@ -52,7 +52,8 @@ void mmt_qmp_set_side(struct mmt_qmp *q, int fd, int (*side)(void *arg), void *a
 /*
  * Connect to path, retrying while QEMU has not made the socket yet, read the
  * greeting and leave capabilities negotiation. -ETIMEDOUT at the deadline
- * (nothing listened, or nothing greeted), -EPROTO if negotiation is refused.
+ * (nothing listened, or nothing greeted), -EPROTO if negotiation is refused;
+ * on failure the socket is closed again, so that it can be retried.
  */
 int mmt_qmp_connect(struct mmt_qmp *q, const char *path, uint64_t deadline_ns);
 void mmt_qmp_close(struct mmt_qmp *q);

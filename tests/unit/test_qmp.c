@@ -104,7 +104,7 @@ static void test_session(struct mmt_qmp *q, struct side *s, int wfd)
 	struct json_object *ret = NULL, *args;
 	struct mmt_qmp_event *e = NULL;
 	uint64_t t0;
-	int reads;
+	int reads, r;
 
 	CHECK(mmt_qmp_exec(q, "query-status", NULL, &ret, now() + 5000 * MS) == 0);
 	CHECK_STR(json_object_get_string(mmt_qmp_get(ret, "status")), "running");
@@ -135,9 +135,12 @@ static void test_session(struct mmt_qmp *q, struct side *s, int wfd)
 	CHECK(now() - t0 >= 200 * MS && now() - t0 < 2000 * MS);
 	CHECK(s->reads > reads);
 
-	CHECK(mmt_qmp_exec(q, "quit", NULL, NULL, now() + 5000 * MS) == 0);
-	CHECK(mmt_qmp_wait_event(q, "SHUTDOWN", "reason", "host-qmp-quit", now() + 1000 * MS,
-				 NULL) == 0);
+	/* QEMU may be gone (its socket reset) before its answer to quit is read. */
+	r = mmt_qmp_exec(q, "quit", NULL, NULL, now() + 5000 * MS);
+	CHECK_MSG(r == 0 || r == -ECONNRESET, "quit: %s", strerror(-r));
+	/* With the answer read, the event that came before it is queued. */
+	if (!r)
+		CHECK(mmt_qmp_take(q, "SHUTDOWN", "reason", "host-qmp-quit") != NULL);
 	t0 = now();
 	while (mmt_qmp_poll(q, now() + 100 * MS) == 0 && now() - t0 < 3000 * MS)
 		;
