@@ -27,6 +27,8 @@ static const char vm_usage[] =
 	"  list              the cached kernels\n"
 	"  run --kernel SPEC [PROFILE] [-w ...]\n"
 	"                    boot a guest, run the profile inside, import the results\n"
+	"  hotplug --kernel SPEC [--cycles N] [--device pc-dimm|virtio-mem] ...\n"
+	"                    memory hotplug -> reboot -> unplug cycles over QMP\n"
 	"\n"
 	"Each command takes --help.\n";
 
@@ -291,11 +293,13 @@ int mmt_cmd_vm(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(sub, "run"))
 		return mmt_cmd_vm_run(argc - 1, argv + 1);
+	if (!strcmp(sub, "hotplug"))
+		return mmt_cmd_vm_hotplug(argc - 1, argv + 1);
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		fputs(vm_usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run\n",
+	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run, hotplug\n",
 		*sub ? "unknown command" : "no command", sub);
 	return 2;
 }

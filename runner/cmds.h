@@ -10,6 +10,7 @@ int mmt_cmd_topo(int argc, char **argv);
 int mmt_cmd_report(int argc, char **argv, const char *default_db);
 int mmt_cmd_vm(int argc, char **argv);
 int mmt_cmd_vm_run(int argc, char **argv);
+int mmt_cmd_vm_hotplug(int argc, char **argv);
 int mmt_cmd_import(int argc, char **argv, const char *default_db);
 /* `mmtorture __guest-hotplug ...`: the guest side of `vm hotplug`, inside the guest. */
 int mmt_guest_hotplug_main(int argc, char **argv);
