@@ -62,6 +62,9 @@ static const char usage[] =
 	"      --bin DIR            the static mmtorture for x86_64 (cross/build.sh x86_64)\n"
 	"      --busybox PATH       a static busybox (default: the host's /bin/busybox)\n"
 	"      --seed N             the tag seed (default: from the clock)\n"
+	"      --inject I           none (default); corrupt: the guest damages a page it\n"
+	"                           filled; panic: it crashes its kernel once the memory is\n"
+	"                           online (both must fail the run: the failure paths proved)\n"
 	"      --db PATH            results database (default: results/mmtorture.db)\n"
 	"      --tag TAG            label the run\n"
 	"      --keep DIR           keep the initramfs and the console in DIR\n"
@@ -85,6 +88,7 @@ enum {
 	H_BIN,
 	H_BUSYBOX,
 	H_SEED,
+	H_INJECT,
 	H_DB,
 	H_TAG,
 	H_KEEP,
@@ -94,6 +98,19 @@ static int bad(const char *opt, const char *val, const char *valid)
 {
 	fprintf(stderr, "mmtorture: vm hotplug: %s '%s': valid: %s\n", opt, val, valid);
 	return 2;
+}
+
+/* "a, b, c" */
+static const char *valid_list(const char *const *names)
+{
+	static char buf[128];
+	size_t off = 0;
+	int i;
+
+	for (i = 0; names[i]; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i ? ", " : "",
+					names[i]);
+	return buf;
 }
 
 static int choice(const char *opt, const char *val, const char *const *names, int *out)
@@ -106,10 +123,7 @@ static int choice(const char *opt, const char *val, const char *const *names, in
 			return 0;
 		}
 	}
-	return bad(opt, val,
-		   names == mmt_hp_device_names	  ? "pc-dimm, virtio-mem"
-		   : names == mmt_hp_online_names ? "movable, normal"
-						  : "clean, limitation");
+	return bad(opt, val, valid_list(names));
 }
 
 static int number(const char *opt, const char *val, int64_t lo, int64_t hi, int *out)
@@ -168,6 +182,9 @@ static int option(int c, struct mmt_hotplug_opts *o)
 		break;
 	case H_EXPECT:
 		r = choice("--expect", optarg, mmt_hp_expect_names, &o->expect);
+		break;
+	case H_INJECT:
+		r = choice("--inject", optarg, mmt_hp_inject_names, &o->inject);
 		break;
 	case H_FILL:
 		r = number("--fill", optarg, 1, 90, &o->fill_pct);
@@ -230,6 +247,7 @@ static int parse_args(int argc, char **argv, struct mmt_hotplug_opts *o, const c
 		{"bin", required_argument, NULL, H_BIN},
 		{"busybox", required_argument, NULL, H_BUSYBOX},
 		{"seed", required_argument, NULL, H_SEED},
+		{"inject", required_argument, NULL, H_INJECT},
 		{"db", required_argument, NULL, H_DB},
 		{"tag", required_argument, NULL, H_TAG},
 		{"keep", required_argument, NULL, H_KEEP},

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `mmtorture __guest-hotplug NODE UNIT SEED FILL_PCT`: the guest side of
+ * `mmtorture __guest-hotplug NODE UNIT SEED FILL_PCT [INJECT]`: the guest side of
  * `vm hotplug`, started by the guest's init on every boot. The host plugs
  * memory into NODE (a node with no memory at boot) in units of UNIT bytes,
  * reboots the guest and unplugs, over QMP; this side never waits for the
@@ -21,6 +21,10 @@
  * and read back whole. The data stays: when the node shrinks to a whole
  * number of units again (an unplug), it has been migrated off the removed
  * memory by the kernel and is read back again.
+ *
+ * INJECT proves the host's failure paths: "corrupt" damages one filled page
+ * before it is read back, "panic" crashes the kernel (sysrq) once the memory
+ * is online.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +63,7 @@ struct hp {
 	uint64_t unit, block;
 	uint32_t seed;
 	int fill_pct;
+	const char *inject;
 	long pagesz;
 	int round;
 	struct region data;
@@ -242,6 +247,17 @@ static int fill(struct hp *h, struct region *r)
 	return 0;
 }
 
+static void crash(void)
+{
+	FILE *f = fopen("/proc/sysrq-trigger", "we");
+
+	if (f) {
+		fputc('c', f);
+		fclose(f);
+	}
+	say("error inject=panic: the kernel did not crash");
+}
+
 static void grown(struct hp *h, const struct node_snap *s)
 {
 	struct timespec t0;
@@ -253,6 +269,8 @@ static void grown(struct hp *h, const struct node_snap *s)
 
 	say("online blocks=%d bytes=%llu zone=%s", s->blocks,
 	    (unsigned long long)((uint64_t)s->blocks * h->block), s->zone);
+	if (!strcmp(h->inject, "panic"))
+		crash();
 	region_free(&h->data);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = fill(h, &h->data);
@@ -262,6 +280,8 @@ static void grown(struct hp *h, const struct node_snap *s)
 		return;
 	}
 	fill_ms = ms_since(&t0);
+	if (!strcmp(h->inject, "corrupt"))
+		h->data.p[h->data.pages / 2 * (size_t)h->pagesz + 100] ^= 0x5a;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	where = on_node(h, &h->data);
 	bad = verify(h, &h->data, first, sizeof(first));
@@ -348,11 +368,14 @@ int mmt_guest_hotplug_main(int argc, char **argv)
 	uint64_t node, seed, pct;
 	char bs[32];
 
-	if (argc != 5 || arg_u64(argv[1], 0, MAX_NODE - 1, &node) ||
+	h.inject = argc == 6 ? argv[5] : "none";
+	if (argc < 5 || argc > 6 || arg_u64(argv[1], 0, MAX_NODE - 1, &node) ||
 	    arg_u64(argv[2], 1, UINT64_MAX, &h.unit) || arg_u64(argv[3], 0, UINT32_MAX, &seed) ||
-	    arg_u64(argv[4], 1, 90, &pct)) {
+	    arg_u64(argv[4], 1, 90, &pct) ||
+	    (strcmp(h.inject, "none") && strcmp(h.inject, "corrupt") &&
+	     strcmp(h.inject, "panic"))) {
 		fprintf(stderr, "usage: mmtorture __guest-hotplug NODE UNIT-BYTES SEED FILL-PCT "
-				"(run by a `vm hotplug` guest's init)\n");
+				"[none|corrupt|panic] (run by a `vm hotplug` guest's init)\n");
 		return 2;
 	}
 	h.node = (int)node;

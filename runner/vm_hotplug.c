@@ -38,6 +38,7 @@
 const char *const mmt_hp_device_names[] = {"pc-dimm", "virtio-mem", NULL};
 const char *const mmt_hp_online_names[] = {"movable", "normal", NULL};
 const char *const mmt_hp_expect_names[] = {"clean", "limitation", NULL};
+const char *const mmt_hp_inject_names[] = {"none", "corrupt", "panic", NULL};
 
 /* ------------------------------------------------------------ checking */
 
@@ -168,9 +169,9 @@ static int pack(struct hp *h)
 	int n = 0, r;
 
 	snprintf(mmt, sizeof(mmt), "%s/mmtorture", h->bin);
-	snprintf(h->gargs, sizeof(h->gargs), "%d %llu %llu %d\n", HP_NODE,
+	snprintf(h->gargs, sizeof(h->gargs), "%d %llu %llu %d %s\n", HP_NODE,
 		 (unsigned long long)h->o->size, (unsigned long long)(h->o->seed & 0xffffffffu),
-		 h->o->fill_pct);
+		 h->o->fill_pct, mmt_hp_inject_names[h->o->inject]);
 	e[n++] = (struct mmt_initrd_entry){"init", NULL, init_script, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/busybox", h->busybox, NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/mmtorture", mmt, NULL, NULL, 0755, 0};
@@ -415,7 +416,7 @@ static void verdict(struct hp *h)
 
 	if (h->interrupted && j->status == MMT_PASS) {
 		j->status = MMT_ERROR;
-		snprintf(j->reason, sizeof(j->reason), "interrupted after %d of %d cycles", h->done,
+		snprintf(j->reason, sizeof(j->reason), "interrupted in cycle %d of %d", h->cycle,
 			 h->o->cycles);
 	}
 	if (j->status != MMT_PASS || h->o->expect != MMT_HP_LIMITATION)
@@ -436,10 +437,11 @@ static void params(struct hp *h)
 	if (asprintf(&h->job.params_json,
 		     "{\"device\":\"%s\",\"size\":\"%lluM\",\"online\":\"%s\",\"expect\":\"%s\","
 		     "\"cycles\":\"%d\",\"fill_pct\":\"%d\",\"mem\":\"%ldM\",\"smp\":\"%d\","
-		     "\"unplug_timeout\":\"%.0fs\",\"node\":\"%d\"}",
+		     "\"unplug_timeout\":\"%.0fs\",\"node\":\"%d\",\"inject\":\"%s\"}",
 		     h->device, (unsigned long long)(h->o->size >> 20), h->online, h->expect,
 		     h->o->cycles, h->o->fill_pct, h->o->mem_mb, h->o->smp,
-		     (double)h->o->unplug_timeout_ns / 1e9, HP_NODE) < 0)
+		     (double)h->o->unplug_timeout_ns / 1e9, HP_NODE,
+		     mmt_hp_inject_names[h->o->inject]) < 0)
 		h->job.params_json = NULL;
 }
 

@@ -12,11 +12,13 @@
 enum mmt_hp_device { MMT_HP_PC_DIMM, MMT_HP_VIRTIO_MEM };
 enum mmt_hp_online { MMT_HP_MOVABLE, MMT_HP_NORMAL };
 enum mmt_hp_expect { MMT_HP_CLEAN, MMT_HP_LIMITATION };
+enum mmt_hp_inject { MMT_HP_INJECT_NONE, MMT_HP_INJECT_CORRUPT, MMT_HP_INJECT_PANIC };
 
 struct mmt_hotplug_opts {
 	const char *kernel; /* SPEC or a boot image path */
 	int cycles;
 	int device, online, expect;
+	int inject; /* the guest breaks something on purpose: the failure paths proved */
 	uint64_t size; /* plugged each cycle */
 	int fill_pct; /* of size, filled with tagged pages by the guest */
 	int smp;
@@ -34,6 +36,7 @@ struct mmt_hotplug_opts {
 extern const char *const mmt_hp_device_names[]; /* "pc-dimm", "virtio-mem" */
 extern const char *const mmt_hp_online_names[]; /* "movable", "normal" */
 extern const char *const mmt_hp_expect_names[]; /* "clean", "limitation" */
+extern const char *const mmt_hp_inject_names[]; /* "none", "corrupt", "panic" */
 
 /* Returns the exit code: 0 pass, 1 failure, 2 bad input, 99 harness, 130 interrupted. */
 int mmt_hotplug_run(const struct mmt_hotplug_opts *o, const char *db);

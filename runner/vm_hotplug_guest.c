@@ -67,6 +67,20 @@ void hp_note(struct hp *h, const char *fmt, ...)
 		j->nnotes++;
 }
 
+const char *const hp_op_names[OP__N] = {"plug",	  "online",  "verify", "reboot",
+					"unplug", "recheck", "cycle"};
+
+/* The op of the step a failure came in (the report names it), or -1. */
+static int step_op(const char *step)
+{
+	int i;
+
+	for (i = 0; step && i < OP_CYCLE; i++)
+		if (!strcmp(step, hp_op_names[i]))
+			return i;
+	return -1;
+}
+
 static void add_failure(struct hp *h, int kind, int err, const char *detail)
 {
 	struct mmt_job_result *j = &h->job;
@@ -80,7 +94,7 @@ static void add_failure(struct hp *h, int kind, int err, const char *detail)
 	f->kind = kind;
 	f->err = err;
 	f->worker = -1;
-	f->op = -1;
+	f->op = step_op(h->step);
 	f->pid = h->vm.pid;
 	f->t_ns = hp_now();
 	/* Long details are cut to the slots' size: the console keeps the rest. */
@@ -147,9 +161,6 @@ void hp_error(struct hp *h, const char *fmt, ...)
 	hp_note(h, "%s", detail);
 	hp_say(h, "ERROR %s", detail);
 }
-
-const char *const hp_op_names[OP__N] = {"plug",	  "online",  "verify", "reboot",
-					"unplug", "recheck", "cycle"};
 
 void hp_record(struct hp *h, int op, uint64_t ns)
 {
@@ -274,14 +285,26 @@ void hp_watch_begin(struct hp *h, struct hp_watch *w)
 	w->exit_n = h->g[GK_EXIT].n;
 	w->err_n = h->g[GK_ERROR].n;
 	w->boot_n = h->boots_expected;
+	w->splat_n = h->nsplats;
 }
 
-int hp_poll(struct hp *h, const struct hp_watch *w, uint64_t deadline)
+/* The guest's kernel panicked since the wait began: nothing more will come. */
+static int panicked(struct hp *h, struct hp_watch *w)
+{
+	for (; w->splat_n < h->nsplats; w->splat_n++)
+		if (strstr(h->splats[w->splat_n].text, "Kernel panic"))
+			return 1;
+	return 0;
+}
+
+int hp_poll(struct hp *h, struct hp_watch *w, uint64_t deadline)
 {
 	if (mmt_proc_interrupted) {
 		h->interrupted = 1;
 		return HW_INTERRUPTED;
 	}
+	if (panicked(h, w))
+		return HW_PANIC;
 	if (h->con_eof || h->q.eof || h->g[GK_EXIT].n > w->exit_n)
 		return HW_GONE;
 	if (h->g[GK_BOOT].n > w->boot_n)
@@ -340,6 +363,10 @@ void hp_wait_failed(struct hp *h, int w, const char *what)
 	case HW_GONE:
 		hp_fail(h, MMT_FK_EXIT, "%s: the guest %s; console: %s", what,
 			h->g[GK_EXIT].n ? "program ended" : "or QEMU ended", tail);
+		break;
+	case HW_PANIC:
+		/* The panic's own line is the failure, when the splats are judged. */
+		hp_say(h, "%s: the guest's kernel panicked", what);
 		break;
 	case HW_REBOOTED:
 		hp_fail(h, MMT_FK_EXIT, "%s: the guest rebooted by itself; console: %s", what,

@@ -33,7 +33,7 @@ struct hp_line {
 };
 
 /* Why a wait ended other than with what it waited for: a failure of the cycle. */
-enum { HW_OK, HW_TIMEOUT, HW_GONE, HW_REBOOTED, HW_GUEST_ERROR, HW_INTERRUPTED, HW_QMP };
+enum { HW_OK, HW_TIMEOUT, HW_GONE, HW_PANIC, HW_REBOOTED, HW_GUEST_ERROR, HW_INTERRUPTED, HW_QMP };
 
 /* A console splat, with where the cycle was when it came. */
 struct hp_splat {
@@ -114,7 +114,7 @@ void hp_record(struct hp *h, int op, uint64_t ns);
 uint64_t hp_until(struct hp *h, uint64_t limit_ns);
 /* What a wait must not see happen: the guest ending, rebooting, erring. */
 struct hp_watch {
-	int exit_n, boot_n, err_n;
+	int exit_n, boot_n, err_n, splat_n;
 };
 
 void hp_watch_begin(struct hp *h, struct hp_watch *w);
@@ -122,7 +122,7 @@ void hp_watch_begin(struct hp *h, struct hp_watch *w);
  * One round of waiting (console and QMP served): HW_OK when something may
  * have come, HW_TIMEOUT at the deadline, or what went wrong since begin.
  */
-int hp_poll(struct hp *h, const struct hp_watch *w, uint64_t deadline);
+int hp_poll(struct hp *h, struct hp_watch *w, uint64_t deadline);
 /* Wait until the guest said a line of kind beyond the n-th; W_*. */
 int hp_wait_line(struct hp *h, int kind, int n, uint64_t deadline);
 /* Keep reading the console (and QMP) until the deadline; HW_OK or why not. */
