@@ -11,9 +11,10 @@
  *   @@MMT-GUEST hp boot node=N block=B blocks=K bytes=X zone=Z pagesize=P version=...
  *   @@MMT-GUEST hp seen blocks=K online=O bytes=X zone=Z   (any change, for diagnosis)
  *   @@MMT-GUEST hp online blocks=K bytes=X zone=Z           (grown to a whole unit, all online)
- *   @@MMT-GUEST hp verify ok|bad pages=N on_node=M bad=K fill_ms=F verify_ms=V [first ...]
+ *   @@MMT-GUEST hp verify ok|bad pages=N on_node=M bad=K fill_ms=F verify_ms=V bind_ms=B
+ *                                                                                   [first ...]
  *   @@MMT-GUEST hp gone blocks=K bytes=X recheck ok|bad|none pages=N on_node=M bad=K [first ...]
- *   @@MMT-GUEST hp error WHAT: ERRNO-TEXT
+ *   @@MMT-GUEST hp error WHAT: ERRNO-TEXT errno=N
  *
  * Each time the node grows to a whole number of units with every block
  * online, tagged pages (lib/tag.h) bound to the node with mbind(MPOL_BIND)
@@ -43,6 +44,7 @@
 #include "tag.h"
 
 #define POLL_US 20000
+#define BIND_WAIT_MS 5000
 #define PLACE_BATCH 4096
 #define MPOL_BIND_ 2
 #define MAX_NODE 1024
@@ -66,6 +68,7 @@ struct hp {
 	const char *inject;
 	long pagesz;
 	int round;
+	uint64_t bind_ms; /* the last fill waited this long to bind to the node */
 	struct region data;
 };
 
@@ -222,6 +225,23 @@ static void *map_aligned(size_t len)
 	return p + head;
 }
 
+/*
+ * The cpuset's allowed nodes follow memory hotplug from a work item: just
+ * after a node got memory back, binding to it fails with EINVAL for a while.
+ */
+static int bind(struct hp *h, struct region *r, const unsigned long *mask)
+{
+	struct timespec t0;
+	long rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rc = syscall(SYS_mbind, r->p, r->len, MPOL_BIND_, mask, MAX_NODE + 1, 0)) < 0 &&
+	       errno == EINVAL && ms_since(&t0) < BIND_WAIT_MS)
+		usleep(POLL_US / 2);
+	h->bind_ms = ms_since(&t0);
+	return (int)rc;
+}
+
 static int fill(struct hp *h, struct region *r)
 {
 	unsigned long mask[MAX_NODE / (8 * sizeof(unsigned long))] = {0};
@@ -235,7 +255,7 @@ static int fill(struct hp *h, struct region *r)
 	r->owner = mmt_owner(0, (unsigned)++h->round);
 	mask[h->node / bits] |= 1ul << (h->node % bits);
 	/* Bound to the new memory: a page elsewhere would test nothing. */
-	if (syscall(SYS_mbind, r->p, r->len, MPOL_BIND_, mask, MAX_NODE + 1, 0) < 0)
+	if (bind(h, r, mask) < 0)
 		return -errno;
 	/* THPs where the kernel gives them: a TCG guest faults 4 KiB pages slowly. */
 	madvise(r->p, r->len, MADV_HUGEPAGE);
@@ -275,7 +295,7 @@ static void grown(struct hp *h, const struct node_snap *s)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = fill(h, &h->data);
 	if (r) {
-		say("error fill: %s", strerror(-r));
+		say("error fill: %s errno=%d", strerror(-r), -r);
 		region_free(&h->data);
 		return;
 	}
@@ -286,10 +306,10 @@ static void grown(struct hp *h, const struct node_snap *s)
 	where = on_node(h, &h->data);
 	bad = verify(h, &h->data, first, sizeof(first));
 	if (where < 0)
-		say("error move_pages: %s", strerror((int)-where));
-	say("verify %s pages=%zu on_node=%ld bad=%zu fill_ms=%llu verify_ms=%llu%s",
+		say("error move_pages: %s errno=%d", strerror((int)-where), (int)-where);
+	say("verify %s pages=%zu on_node=%ld bad=%zu fill_ms=%llu verify_ms=%llu bind_ms=%llu%s",
 	    bad ? "bad" : "ok", h->data.pages, where, bad, (unsigned long long)fill_ms,
-	    (unsigned long long)ms_since(&t0), first);
+	    (unsigned long long)ms_since(&t0), (unsigned long long)h->bind_ms, first);
 }
 
 static void shrunk(struct hp *h, const struct node_snap *s)
@@ -331,7 +351,7 @@ static void watch(struct hp *h)
 	for (;;) {
 		r = snap(h->node, &s);
 		if (r) {
-			say("error node%d: %s", h->node, strerror(-r));
+			say("error node%d: %s errno=%d", h->node, strerror(-r), -r);
 			return;
 		}
 		if (s.blocks != seen.blocks || s.online != seen.online) {

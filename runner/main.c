@@ -30,6 +30,8 @@ static const char usage[] =
 	"left\n"
 	"  vm fetch SPEC... | vm list                   kernels for QEMU guests: fetch into the "
 	"cache, list\n"
+	"  vm hotplug --kernel SPEC [--cycles N]        memory hotplug -> reboot -> unplug cycles "
+	"in a guest\n"
 	"  help                                         this text\n"
 	"\n"
 	"Each command takes --help. Results: results/mmtorture.db ($MMTORTURE_DB), see\n"

@@ -473,6 +473,7 @@ static void finish_job(struct hp *h)
 	if (h->nfills) {
 		metric(j, "guest_fill_ms", h->fill_ms / h->nfills);
 		metric(j, "guest_verify_ms", h->verify_ms / h->nfills);
+		metric(j, "guest_bind_wait_ms_max", (double)h->bind_ms_max);
 	}
 	verdict(h);
 }

@@ -145,6 +145,8 @@ static int check_verify(struct hp *h)
 
 	h->fill_ms += (double)hp_kv_u64(line, "fill_ms");
 	h->verify_ms += (double)hp_kv_u64(line, "verify_ms");
+	if (hp_kv_u64(line, "bind_ms") > h->bind_ms_max)
+		h->bind_ms_max = hp_kv_u64(line, "bind_ms");
 	h->nfills++;
 	if (strncmp(line, "hp verify ok ", 13)) {
 		hp_fail(h, MMT_FK_VERIFY, "%llu of %llu pages read back wrong:%s",

@@ -373,7 +373,13 @@ void hp_wait_failed(struct hp *h, int w, const char *what)
 			tail);
 		break;
 	case HW_GUEST_ERROR:
-		hp_fail(h, MMT_FK_ERRNO, "%s: the guest said: %s", what, h->g[GK_ERROR].text);
+		/* "hp error fill: Invalid argument errno=22"; "insmod virtio_mem failed" */
+		if (strstr(h->g[GK_ERROR].text, " errno="))
+			hp_fail_errno(h, (int)hp_kv_u64(h->g[GK_ERROR].text, "errno"),
+				      "%s: the guest said: %s", what, h->g[GK_ERROR].text);
+		else
+			hp_fail(h, MMT_FK_EXIT, "%s: the guest said: %s", what,
+				h->g[GK_ERROR].text);
 		break;
 	case HW_INTERRUPTED:
 		hp_note(h, "cycle %d %s: interrupted", h->cycle, h->step);

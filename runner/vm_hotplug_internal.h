@@ -88,6 +88,7 @@ struct hp {
 	char cycle_text[512]; /* the current cycle's steps, for its note */
 	char limit_text[512]; /* the first expected limitation, as seen */
 	double fill_ms, verify_ms;
+	uint64_t bind_ms_max; /* the longest the guest waited to bind to the new node */
 	int nfills;
 	int interrupted;
 };
