@@ -248,6 +248,8 @@ static int fill(struct hp *h, struct region *r)
 	size_t bits = 8 * sizeof(unsigned long), i;
 
 	r->len = (size_t)(h->unit * (uint64_t)h->fill_pct / 100) & ~((size_t)(2u << 20) - 1);
+	if (!r->len)
+		r->len = 2u << 20; /* one THP's worth at the least */
 	r->p = map_aligned(r->len);
 	if (!r->p)
 		return -errno;
