@@ -28,6 +28,8 @@ static const char vm_usage[] =
 	"  run --kernel SPEC [PROFILE] [-w ...]\n"
 	"                    boot a guest, run the profile inside, import the results\n"
 	"  matrix FILE.ini   kernels x profiles, each a guest run, then one table\n"
+	"  hotplug --kernel SPEC [--cycles N] [--device pc-dimm|virtio-mem] ...\n"
+	"                    memory hotplug -> reboot -> unplug cycles over QMP\n"
 	"\n"
 	"Each command takes --help.\n";
 
@@ -294,11 +296,13 @@ int mmt_cmd_vm(int argc, char **argv)
 		return mmt_cmd_vm_run(argc - 1, argv + 1);
 	if (!strcmp(sub, "matrix"))
 		return mmt_cmd_vm_matrix(argc - 1, argv + 1);
+	if (!strcmp(sub, "hotplug"))
+		return mmt_cmd_vm_hotplug(argc - 1, argv + 1);
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		fputs(vm_usage, stdout);
 		return 0;
 	}
-	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run, matrix\n",
+	fprintf(stderr, "mmtorture vm: %s '%s'; valid: fetch, list, run, matrix, hotplug\n",
 		*sub ? "unknown command" : "no command", sub);
 	return 2;
 }

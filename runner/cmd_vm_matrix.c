@@ -271,7 +271,10 @@ static int run_all(struct matrix *m, const char *db, int quiet)
 				fprintf(stderr, "matrix: %s, profile %s\n", m->kernels[i],
 					m->profiles[k]);
 			r = mmt_guest_run(&o, db, &ids[n]);
-			names[n++] = m->profiles[k];
+			/* The row says which profile by its file name. */
+			names[n] = strrchr(m->profiles[k], '/');
+			names[n] = names[n] ? names[n] + 1 : m->profiles[k];
+			n++;
 			worst = r > worst && r != 77 ? r : worst;
 		}
 	if (mmt_store_open(&s, db, err, sizeof(err)))

@@ -14,5 +14,8 @@ int mmt_cmd_vm_matrix(int argc, char **argv);
 int mmt_cmd_import(int argc, char **argv, const char *default_db);
 /* `plot` and `html` (argv[0] tells which). */
 int mmt_cmd_plot(int argc, char **argv, const char *default_db);
+int mmt_cmd_vm_hotplug(int argc, char **argv);
+/* `mmtorture __guest-hotplug ...`: the guest side of `vm hotplug`, inside the guest. */
+int mmt_guest_hotplug_main(int argc, char **argv);
 
 #endif

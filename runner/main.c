@@ -34,6 +34,8 @@ static const char usage[] =
 	"left\n"
 	"  vm fetch SPEC... | vm list                   kernels for QEMU guests: fetch into the "
 	"cache, list\n"
+	"  vm hotplug --kernel SPEC [--cycles N]        memory hotplug -> reboot -> unplug cycles "
+	"in a guest\n"
 	"  help                                         this text\n"
 	"\n"
 	"Each command takes --help. Results: results/mmtorture.db ($MMTORTURE_DB), see\n"
@@ -56,6 +58,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "__exec"))
 		return exec_workload(argc, argv);
+	if (!strcmp(cmd, "__guest-hotplug"))
+		return mmt_guest_hotplug_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return mmt_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))

@@ -127,6 +127,8 @@ static void line(struct mmt_vm_console *c, char *raw, uint64_t now)
 	if (!*l)
 		return;
 	remember(c, l);
+	if (c->on_line)
+		c->on_line(c->arg, l, now);
 	guest_line(c, l, now);
 	if (marker(c, l, now))
 		return;

@@ -41,6 +41,9 @@ struct mmt_vm_console {
 	int ntail;
 	char part[4096]; /* a line not yet ended */
 	size_t plen;
+	/* Each cleaned, non-empty line, before it is looked at; set after init, or NULL. */
+	void (*on_line)(void *arg, const char *line, uint64_t now_ns);
+	void *arg;
 };
 
 void mmt_vm_console_init(struct mmt_vm_console *c);

@@ -165,95 +165,115 @@ static unsigned arch_machine(const struct mmt_vm_arch *a)
 }
 
 /* The kernel: a boot image path, or a cached (or fetched) Debian kernel. */
-static int find_kernel(struct guest *g)
+int mmt_guest_kernel(const char *who, const char *spec, const char *arch, int la57,
+		     const struct mmt_vm_arch **a, struct mmt_kernel *k, int *have_k, char *image,
+		     size_t len)
 {
-	const struct mmt_guest_opts *o = g->o;
 	struct mmt_fetch_opts fo = {.flags = MMT_RESOLVE_FETCH};
 	char cache[4096], err[1024];
 	struct stat st;
 	int r;
 
-	if (!stat(o->kernel, &st) && S_ISREG(st.st_mode)) {
-		snprintf(g->image, sizeof(g->image), "%s", o->kernel);
-		g->arch = mmt_vm_arch_find(o->arch ? o->arch : "x86_64");
-		return g->arch ? 0 : bad("--arch '%s': valid: %s", o->arch, mmt_vm_arch_names());
+	*have_k = 0;
+	if (!stat(spec, &st) && S_ISREG(st.st_mode)) {
+		snprintf(image, len, "%s", spec);
+		*a = mmt_vm_arch_find(arch ? arch : "x86_64");
+		if (!*a)
+			fprintf(stderr, "mmtorture: %s: --arch '%s': valid: %s\n", who, arch,
+				mmt_vm_arch_names());
+		return *a ? 0 : 2;
 	}
 	r = mmt_vm_cache_dir(NULL, cache, sizeof(cache));
 	if (!r)
-		r = mmt_kernel_resolve(cache, o->kernel, &fo, &g->k, err, sizeof(err));
+		r = mmt_kernel_resolve(cache, spec, &fo, k, err, sizeof(err));
 	if (r)
-		return fprintf(stderr, "mmtorture: vm run: --kernel %s: %s\n", o->kernel, err),
+		return fprintf(stderr, "mmtorture: %s: --kernel %s: %s\n", who, spec, err),
 		       r == -EINVAL || r == -ENOPKG || r == -ENOENT ? 2 : 99;
-	g->have_k = 1;
-	g->arch = mmt_vm_arch_find(g->k.qemu_arch);
-	if (o->arch && mmt_vm_arch_find(o->arch) != g->arch)
-		return bad("--arch %s does not match the kernel's (%s)", o->arch, g->k.qemu_arch);
-	if (!g->arch)
-		return bad("kernel architecture '%s' is not one of %s", g->k.qemu_arch,
-			   mmt_vm_arch_names());
+	*have_k = 1;
+	*a = mmt_vm_arch_find(k->qemu_arch);
+	if (!*a || (arch && mmt_vm_arch_find(arch) != *a)) {
+		fprintf(stderr, "mmtorture: %s: ", who);
+		if (*a)
+			fprintf(stderr, "--arch %s does not match the kernel's (%s)\n", arch,
+				k->qemu_arch);
+		else
+			fprintf(stderr, "kernel architecture '%s' is not one of %s\n", k->qemu_arch,
+				mmt_vm_arch_names());
+		return 2;
+	}
 	/* The uncompressed ELF boots in seconds (PVH); LA57 needs the real decompressor. */
-	snprintf(g->image, sizeof(g->image), "%s",
-		 g->k.vmlinux[0] && !o->la57 ? g->k.vmlinux : g->k.vmlinuz);
-	if (!g->image[0])
-		return bad("kernel %s has no boot image in its cache directory%s", g->k.release,
-			   "");
+	snprintf(image, len, "%s", k->vmlinux[0] && !la57 ? k->vmlinux : k->vmlinuz);
+	if (!image[0])
+		return fprintf(stderr,
+			       "mmtorture: %s: kernel %s has no boot image in its cache "
+			       "directory\n",
+			       who, k->release),
+		       2;
 	return 0;
 }
 
+static int find_kernel(struct guest *g)
+{
+	return mmt_guest_kernel("vm run", g->o->kernel, g->o->arch, g->o->la57, &g->arch, &g->k,
+				&g->have_k, g->image, sizeof(g->image));
+}
+
 /* The guest arch's static mmtorture, mmtorture-worker and busybox. */
-static int find_binaries(struct guest *g)
+int mmt_guest_binaries(const char *who, const struct mmt_vm_arch *a, const char *bin,
+		       const char *busybox, char *bindir, char *bbpath, size_t len)
 {
 	const char *names[] = {"mmtorture", "mmtorture-worker"};
-	char path[4200], self[4096];
+	char path[4200];
 	unsigned m;
 	int dyn, i;
-	ssize_t n;
 
-	if (g->o->bin)
-		snprintf(g->bin, sizeof(g->bin), "%s", g->o->bin);
+	if (bin)
+		snprintf(bindir, len, "%s", bin);
 	else if (getenv("MMTORTURE_GUEST_BIN"))
-		snprintf(g->bin, sizeof(g->bin), "%s", getenv("MMTORTURE_GUEST_BIN"));
+		snprintf(bindir, len, "%s", getenv("MMTORTURE_GUEST_BIN"));
 	else
-		snprintf(g->bin, sizeof(g->bin), "%s/build-%s", MMT_SOURCE_DIR, g->arch->name);
+		snprintf(bindir, len, "%s/build-%s", MMT_SOURCE_DIR, a->name);
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s/%s", g->bin, names[i]);
+		snprintf(path, sizeof(path), "%s/%s", bindir, names[i]);
 		if (elf_info(path, &m, &dyn))
 			return fprintf(stderr,
-				       "mmtorture: vm run: no %s for %s in %s (build one with "
+				       "mmtorture: %s: no %s for %s in %s (build one with "
 				       "`cross/build.sh %s`, or give --bin DIR)\n",
-				       names[i], g->arch->name, g->bin, g->arch->name),
+				       who, names[i], a->name, bindir, a->name),
 			       2;
-		if (m != arch_machine(g->arch) || dyn)
-			return fprintf(stderr,
-				       "mmtorture: vm run: %s is not a static %s executable\n",
-				       path, g->arch->name),
+		if (m != arch_machine(a) || dyn)
+			return fprintf(stderr, "mmtorture: %s: %s is not a static %s executable\n",
+				       who, path, a->name),
 			       2;
 	}
-	if (g->o->busybox) {
-		snprintf(g->busybox, sizeof(g->busybox), "%s", g->o->busybox);
-	} else if (g->arch == mmt_vm_arch_host()) {
-		snprintf(g->busybox, sizeof(g->busybox), "/bin/busybox");
+	if (busybox) {
+		snprintf(bbpath, len, "%s", busybox);
+	} else if (a == mmt_vm_arch_host()) {
+		snprintf(bbpath, len, "/bin/busybox");
 	} else {
 		char cache[4096], err[1024];
 		int r = mmt_vm_cache_dir(NULL, cache, sizeof(cache));
 
 		if (!r)
-			r = mmt_busybox_fetch(cache, g->arch->debian, g->busybox,
-					      sizeof(g->busybox), err, sizeof(err));
+			r = mmt_busybox_fetch(cache, a->debian, bbpath, len, err, sizeof(err));
 		if (r)
-			return fprintf(stderr, "mmtorture: vm run: a static busybox for %s: %s\n",
-				       g->arch->name, err),
+			return fprintf(stderr, "mmtorture: %s: a static busybox for %s: %s\n", who,
+				       a->name, err),
 			       99;
 	}
-	if (elf_info(g->busybox, &m, &dyn) || m != arch_machine(g->arch) || dyn)
+	if (elf_info(bbpath, &m, &dyn) || m != arch_machine(a) || dyn)
 		return fprintf(stderr,
-			       "mmtorture: vm run: %s is not a static busybox for %s (Debian's "
+			       "mmtorture: %s: %s is not a static busybox for %s (Debian's "
 			       "busybox-static of that arch; --busybox PATH)\n",
-			       g->busybox, g->arch->name),
+			       who, bbpath, a->name),
 		       2;
-	(void)self;
-	(void)n;
 	return 0;
+}
+
+static int find_binaries(struct guest *g)
+{
+	return mmt_guest_binaries("vm run", g->arch, g->o->bin, g->o->busybox, g->bin, g->busybox,
+				  sizeof(g->bin));
 }
 
 /* ------------------------------------------------------------ initramfs */
@@ -660,7 +680,7 @@ static int amend(struct guest *g, struct mmt_wire *w)
 {
 	struct mmt_vm_console *c = &g->con;
 	struct mmt_job_result *j, *outside = NULL;
-	int i, k, seen;
+	int i, k, seen, in_job = 0;
 
 	for (i = 0; i < c->njobs; i++) {
 		if (job_of(w, c->jobs[i].seq))
@@ -691,6 +711,8 @@ static int amend(struct guest *g, struct mmt_wire *w)
 	}
 	/* A job the console saw start and never end, with nothing else to show for it. */
 	for (i = 0; i < c->njobs; i++) {
+		if (!c->jobs[i].ended)
+			in_job = 1;
 		j = job_of(w, c->jobs[i].seq);
 		if (!j || strcmp(j->label, "console") || j->nfailures)
 			continue;
@@ -708,7 +730,8 @@ static int amend(struct guest *g, struct mmt_wire *w)
 		if (!j)
 			return -ENOMEM;
 		death(g, j, c->booted ? "before its first job" : "before mmtorture started");
-	} else if (!w->have_end && c->exit_code < 0 && (g->killed || WIFSIGNALED(g->status))) {
+	} else if (!w->have_end && !in_job && c->exit_code < 0 &&
+		   (g->killed || WIFSIGNALED(g->status))) {
 		j = outside ? outside : synth_job(w, next_seq(w, g), "guest");
 		if (j)
 			death(g, j, "between jobs or at the end");

@@ -6,7 +6,11 @@
 #ifndef MMT_VM_GUEST_H
 #define MMT_VM_GUEST_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "vm_cache.h"
+#include "vm_qemu.h"
 
 #define MMT_GUEST_MAX_JOBS 64
 
@@ -37,5 +41,28 @@ struct mmt_guest_opts {
  * *run_id (0 when nothing was stored).
  */
 int mmt_guest_run(const struct mmt_guest_opts *o, const char *db, int64_t *run_id);
+
+/*
+ * The pieces every guest command needs, checked on the host before a boot.
+ * They print why not as "mmtorture: WHO: ..." and return the exit code (2 bad
+ * input, 99 the tool failed), 0 when found.
+ */
+
+/*
+ * The kernel SPEC: a boot image path (arch, default x86_64, names its
+ * architecture) or a cached kernel, fetched when missing; *have_k says which.
+ * image gets what QEMU boots (the uncompressed vmlinux unless la57).
+ */
+int mmt_guest_kernel(const char *who, const char *spec, const char *arch, int la57,
+		     const struct mmt_vm_arch **a, struct mmt_kernel *k, int *have_k, char *image,
+		     size_t len);
+/*
+ * The static mmtorture and mmtorture-worker of the guest's arch in bin (NULL:
+ * $MMTORTURE_GUEST_BIN, else the source tree's build-ARCH) and a static busybox
+ * (NULL: the host's when the arch is the host's, else bin's), each checked to be
+ * a static executable of that arch. Both buffers are len long.
+ */
+int mmt_guest_binaries(const char *who, const struct mmt_vm_arch *a, const char *bin,
+		       const char *busybox, char *bindir, char *bbpath, size_t len);
 
 #endif

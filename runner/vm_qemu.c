@@ -177,7 +177,8 @@ int mmt_vm_cmdline(const struct mmt_vm_cfg *c, char **argv, char *buf, size_t le
 	add(&a, "none");
 	add(&a, "-no-user-config");
 	add(&a, "-nodefaults");
-	add(&a, "-no-reboot");
+	if (!c->reboot)
+		add(&a, "-no-reboot");
 	console_args(&a, c);
 	if (c->qmp) {
 		add(&a, "-qmp");

@@ -44,6 +44,7 @@ struct mmt_vm_cfg {
 	int slots;
 	const char *results; /* host file the results channel writes to */
 	const char *qmp; /* unix socket path for QMP, or NULL */
+	int reboot; /* a reset (system_reset, the guest's reboot) restarts it; 0: QEMU ends */
 	const char *const *extra; /* more arguments, NULL-terminated, or NULL */
 };
 

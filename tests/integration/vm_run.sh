@@ -10,7 +10,7 @@ export MMTORTURE_CACHE=${MMTORTURE_CACHE:-${VM_TEST_CACHE:?set by meson}}
 for t in qemu-system-x86_64 busybox; do
 	command -v $t >/dev/null || { echo "SKIP: needs $t (./bootstrap.sh installs it)"; exit 77; }
 done
-BIN=${BUILDDIR:?set by meson}/cross-x86_64
+BIN=${GUEST_BUILDDIR:?set by meson}
 "$SRCDIR/cross/build.sh" x86_64 "$BIN" >"$T/build" 2>&1 || { cat "$T/build"; fail "static build"; done_test; }
 KERNEL=6.1.0-56-amd64
 "$M" vm fetch "$KERNEL" >/dev/null 2>"$T/fetch" || { cat "$T/fetch"; fail "fetch $KERNEL"; done_test; }

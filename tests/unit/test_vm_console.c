@@ -17,6 +17,20 @@ static void feed(struct mmt_vm_console *c, const char *s)
 	mmt_vm_console_feed(c, s, strlen(s), 1);
 }
 
+struct seen {
+	int n;
+	char last[128];
+};
+
+static void on_line(void *arg, const char *line, uint64_t now_ns)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%s", line);
+	(void)now_ns;
+}
+
 static void test_clean(void)
 {
 	char a[] = "\033[1;32m~ # \033[0m[   12.345678] WARNING: CPU: 1 PID: 7 at mm/x.c:1\r";
@@ -68,6 +82,25 @@ static void test_attribution(void)
 	CHECK(c.exit_code == 1);
 }
 
+/* The line hook sees each cleaned line once; empty lines are not lines. */
+static void test_hook(void)
+{
+	struct mmt_vm_console c;
+	struct seen s = {0};
+
+	mmt_vm_console_init(&c);
+	c.on_line = on_line;
+	c.arg = &s;
+	feed(&c, "\n\r\n[    3.2] @@MMT-GUEST hp online blo");
+	CHECK(s.n == 0);
+	feed(&c, "cks=4\r\n~ # ");
+	CHECK(s.n == 1);
+	CHECK_STR(s.last, "@@MMT-GUEST hp online blocks=4");
+	mmt_vm_console_flush(&c, 3);
+	CHECK(s.n == 2);
+	CHECK_STR(s.last, "~ # ");
+}
+
 static int has(char **argv, const char *a, const char *b)
 {
 	int i;
@@ -95,6 +128,14 @@ static void test_cmdline(void)
 	CHECK(has(argv, "-accel", "tcg") && has(argv, "-cpu", "max"));
 	CHECK(has(argv, "-serial", "stdio") && has(argv, "-serial", "file:/tmp/r"));
 	CHECK(has(argv, "-append", "console=ttyS0 x=1"));
+	CHECK(has(argv, "-no-user-config", "-nodefaults") && has(argv, "-nodefaults", "-no-reboot"));
+	c.reboot = 1;
+	c.qmp = "/tmp/q.sock";
+	CHECK(mmt_vm_cmdline(&c, argv, buf, sizeof(buf)) == 0);
+	CHECK(!has(argv, "-nodefaults", "-no-reboot"));
+	CHECK(has(argv, "-qmp", "unix:/tmp/q.sock,server=on,wait=off"));
+	c.reboot = 0;
+	c.qmp = NULL;
 	/* one node by default on x86_64: movable_node wants an SRAT */
 	CHECK(has(argv, "-numa", "node,nodeid=0,cpus=0-1,memdev=ram0"));
 
@@ -127,6 +168,7 @@ int main(void)
 {
 	test_clean();
 	test_attribution();
+	test_hook();
 	test_cmdline();
 	return check_done();
 }
