@@ -25,6 +25,7 @@ static const char usage[] =
 	"  list [WORKLOAD]                              workloads; a workload's options and needs\n"
 	"  topo [--synthetic DESC|XML]                  the topology and each placement's plan\n"
 	"  report [RUN-ID|latest] [--json]              a stored run, job by job\n"
+	"  compare --baseline SEL --candidate SEL       regressions between two sets of runs\n"
 	"  import STREAM-FILE...                        store runs sent with run --stream\n"
 	"  restore                                      put back sysfs/sysctl values a dead run "
 	"left\n"
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
 		return mmt_cmd_topo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return mmt_cmd_report(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "compare"))
+		return mmt_cmd_compare(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "import"))
 		return mmt_cmd_import(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "restore"))
@@ -81,7 +84,7 @@ int main(int argc, char **argv)
 		return argc > 1 ? 0 : 2;
 	}
 	fprintf(stderr,
-		"mmtorture: unknown command '%s'; valid: run, list, topo, report, import, "
+		"mmtorture: unknown command '%s'; valid: run, list, topo, report, compare, import, "
 		"restore, vm, help\n",
 		cmd);
 	return 2;

@@ -44,6 +44,14 @@ double mmt_stddev(const double *x, size_t n);
 
 /* Two-sided p-value of a standard normal deviate: P(|Z| >= |z|). */
 double mmt_normal_p2(double z);
+/*
+ * Student's t distribution with df degrees of freedom (df > 0): P(T <= t), from
+ * the regularized incomplete beta function, P(T <= t) = 1 - I_x(df/2, 1/2) / 2
+ * with x = df / (df + t^2) for t >= 0; and the quantile for p in (0, 1), by
+ * bisection of the CDF to 1e-10. NAN outside the domain.
+ */
+double mmt_t_cdf(double t, double df);
+double mmt_t_quantile(double p, double df);
 
 /*
  * Mann-Whitney U (Wilcoxon rank-sum) test of x against y, two-sided.

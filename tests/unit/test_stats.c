@@ -64,6 +64,21 @@ static void test_quantiles(void)
 	CLOSE(mmt_normal_p2(-2.5758293035489), 0.01, 1e-12);
 }
 
+/* Student's t quantiles of the printed tables (to 6 decimals), and the normal limit. */
+static void test_t(void)
+{
+	CLOSE(mmt_t_quantile(0.975, 1), 12.706205, 1e-6);
+	CLOSE(mmt_t_quantile(0.995, 2), 9.924843, 1e-6);
+	CLOSE(mmt_t_quantile(0.995, 8), 3.355387, 1e-6);
+	CLOSE(mmt_t_quantile(0.975, 30), 2.042272, 1e-6);
+	CLOSE(mmt_t_quantile(0.005, 8), -3.355387, 1e-6);
+	CLOSE(mmt_t_quantile(0.995, 1e7), 2.575829, 1e-5);
+	CLOSE(mmt_t_cdf(0, 5), 0.5, 1e-12);
+	/* df = 1 is the Cauchy distribution: P(T <= 1) = 3/4. */
+	CLOSE(mmt_t_cdf(1, 1), 0.75, 1e-10);
+	CHECK(isnan(mmt_t_quantile(1, 3)) && isnan(mmt_t_cdf(1, 0)));
+}
+
 /*
  * The example of scipy.stats.mannwhitneyu's documentation: ages at diagnosis of
  * five men and four women. U1 = 17; exact two-sided p = 0.1111 (= 2 * 7/126: 7 of
@@ -260,6 +275,7 @@ int main(void)
 {
 	test_rng();
 	test_quantiles();
+	test_t();
 	test_mwu_scipy_doc();
 	test_mwu_tortoise();
 	test_mwu_larger();
