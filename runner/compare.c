@@ -52,9 +52,30 @@ struct side {
 	const struct mmt_op_result **ops; /* per job of this op, NULL if it has none */
 	const struct mmt_job_result **opjobs;
 	int nops;
+	unsigned lo, hi; /* the buckets any of the op's histograms uses */
 };
 
 /* ---- per-job values and pooled values ----------------------------------- */
+
+/* The resamples merge thousands of histograms: only over the buckets in use. */
+static void bucket_range(struct side *sd)
+{
+	unsigned i;
+	int k;
+
+	sd->lo = MMT_HIST_BUCKETS;
+	sd->hi = 0;
+	for (k = 0; k < sd->nops; k++) {
+		const uint64_t *b = sd->ops[k]->h.b;
+
+		for (i = 0; i < sd->lo && !b[i]; i++)
+			;
+		sd->lo = i < sd->lo ? i : sd->lo;
+		for (i = MMT_HIST_BUCKETS - 1; i > sd->hi && !b[i]; i--)
+			;
+		sd->hi = i > sd->hi ? i : sd->hi;
+	}
+}
 
 static int side_ops(struct side *sd, const char *name)
 {
@@ -74,6 +95,7 @@ static int side_ops(struct side *sd, const char *name)
 			break;
 		}
 	}
+	bucket_range(sd);
 	return sd->nops;
 }
 
@@ -113,13 +135,32 @@ static double lat_value(const struct mmt_hist *h, int m)
 	return m == MMT_CMP_MAX ? (double)h->max : (double)mmt_hist_percentile(h, lat_pct[m - 1]);
 }
 
+/*
+ * Merge the picked jobs' histograms (all of them without pick) into h, whose
+ * buckets outside the side's range must be zero, as they stay.
+ */
 static void merge_side(const struct side *sd, const size_t *pick, size_t n, struct mmt_hist *h)
 {
 	size_t i;
+	unsigned k;
 
-	mmt_hist_init(h);
-	for (i = 0; i < n; i++)
-		mmt_hist_merge(h, &sd->ops[pick ? pick[i] : i]->h);
+	h->count = h->sum = h->max = 0;
+	h->min = UINT64_MAX;
+	if (sd->lo > sd->hi)
+		return;
+	memset(&h->b[sd->lo], 0, (sd->hi - sd->lo + 1) * sizeof(h->b[0]));
+	for (i = 0; i < n; i++) {
+		const struct mmt_hist *src = &sd->ops[pick ? pick[i] : i]->h;
+
+		if (!src->count)
+			continue;
+		h->count += src->count;
+		h->sum += src->sum;
+		h->min = src->min < h->min ? src->min : h->min;
+		h->max = src->max > h->max ? src->max : h->max;
+		for (k = sd->lo; k <= sd->hi; k++)
+			h->b[k] += src->b[k];
+	}
 }
 
 static double change_pct(double base, double cand)
@@ -151,8 +192,8 @@ static double pooled_cv(const double *a, int na, const double *b, int nb, int *d
 /*
  * The noise floor: the change that run-to-run spread alone reaches with
  * probability alpha, t(1 - alpha/2, df) CV sqrt(1/nb + 1/nc), as in a t-test
- * on the per-job values; never below the minimum. Few repetitions give a wide
- * floor, many a narrow one.
+ * on the per-job values (sqrt(2) for max); never below the minimum. Few
+ * repetitions give a wide floor, many a narrow one.
  */
 static void set_floor(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
 {
@@ -163,8 +204,9 @@ static void set_floor(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
 	r->floor_pct = o->min_floor_pct;
 	if (isnan(r->cv_pct))
 		return;
+	/* The max of merged histograms is the one worst job's: it averages nothing. */
 	f = mmt_t_quantile(1 - o->alpha / 2, df) * r->cv_pct *
-	    sqrt(1.0 / r->nb_jobs + 1.0 / r->nc_jobs);
+	    (r->metric == MMT_CMP_MAX ? sqrt(2.0) : sqrt(1.0 / r->nb_jobs + 1.0 / r->nc_jobs));
 	if (f > r->floor_pct)
 		r->floor_pct = f;
 }
@@ -219,6 +261,15 @@ static int throughput_row(const struct side *b, const struct side *c, struct mmt
 	r->change_pct = change_pct(r->base, r->cand);
 	if (nb < 2 || nc < 2) {
 		untested(r, "fewer than 2 intervals a side");
+		goto out;
+	}
+	/*
+	 * Intervals of one run vary less than runs do: with a single job a side any
+	 * run-to-run difference would look significant, and there is no spread to
+	 * set the floor by.
+	 */
+	if (b->nops < 2 && c->nops < 2) {
+		untested(r, "one job a side: no run-to-run spread (repeat the runs)");
 		goto out;
 	}
 	err = mmt_mwu(rb, (size_t)nb, rc, (size_t)nc, &u);
@@ -308,7 +359,7 @@ static int latency_rows(const struct mmt_compare *cmp, const struct mmt_cmp_work
 	struct mmt_boot boot = {cmp->opts.iters, 1 - cmp->opts.alpha,
 				op_seed(&cmp->opts, w, op->name)};
 	double lo[NLAT], hi[NLAT];
-	struct boot_ctx x = {b, c, malloc(sizeof(*x.hb)), malloc(sizeof(*x.hc))};
+	struct boot_ctx x = {b, c, calloc(1, sizeof(*x.hb)), calloc(1, sizeof(*x.hc))};
 	int m, need = 0, err = 0;
 
 	if (!x.hb || !x.hc) {

@@ -12,8 +12,9 @@
  *    least two jobs a side and ten samples beyond the percentile on each side;
  *  - a noise floor: the change that run-to-run spread alone reaches with
  *    probability alpha, t(1 - alpha/2, df) * CV * sqrt(1/nb + 1/nc) with CV the
- *    pooled coefficient of variation of the nb and nc per-job values, and never
- *    below min_floor_pct.
+ *    pooled coefficient of variation of the nb and nc per-job values (for max,
+ *    one worst job's, sqrt(2) in place of the root), and never below
+ *    min_floor_pct.
  * A change is marked only when it is significant (p < alpha, or the
  * (1 - alpha) interval excludes 0) and larger than the floor; its direction
  * decides regression or improvement (more ops/s is better, less latency is
