@@ -190,12 +190,14 @@ static double pooled_cv(const double *a, int na, const double *b, int nb, int *d
 }
 
 /*
- * The noise floor: the change that run-to-run spread alone reaches with
- * probability alpha, t(1 - alpha/2, df) CV sqrt(1/nb + 1/nc), as in a t-test
- * on the per-job values (sqrt(2) for max); never below the minimum. Few
- * repetitions give a wide floor, many a narrow one.
+ * The noise floor: the change that run-to-run spread alone reaches by chance,
+ * t CV sqrt(1/nb + 1/nc), as in a t-test on the per-job values (sqrt(2) for
+ * max); never below the minimum. Few repetitions give a wide floor, many a
+ * narrow one. A report tests dozens of metrics at once and an A/A comparison
+ * must come out clean as a whole, so t is taken at alpha / ntested (Bonferroni):
+ * t(1 - alpha / (2 ntested), df).
  */
-static void set_floor(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
+static void set_floor(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_row *r)
 {
 	double f;
 	int df;
@@ -205,7 +207,7 @@ static void set_floor(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
 	if (isnan(r->cv_pct))
 		return;
 	/* The max of merged histograms is the one worst job's: it averages nothing. */
-	f = mmt_t_quantile(1 - o->alpha / 2, df) * r->cv_pct *
+	f = mmt_t_quantile(1 - o->alpha / (2.0 * (ntested > 1 ? ntested : 1)), df) * r->cv_pct *
 	    (r->metric == MMT_CMP_MAX ? sqrt(2.0) : sqrt(1.0 / r->nb_jobs + 1.0 / r->nc_jobs));
 	if (f > r->floor_pct)
 		r->floor_pct = f;
@@ -213,11 +215,11 @@ static void set_floor(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
 
 /* ---- marks -------------------------------------------------------------- */
 
-static void mark_row(const struct mmt_cmp_opts *o, struct mmt_cmp_row *r)
+static void mark_row(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_row *r)
 {
 	int significant, worse;
 
-	set_floor(o, r);
+	set_floor(o, ntested, r);
 	if (r->why)
 		return;
 	if (isnan(r->change_pct)) {
@@ -427,8 +429,6 @@ static int build_op(const struct mmt_compare *cmp, const struct mmt_cmp_workload
 		if (!err)
 			err = latency_rows(cmp, w, b, c, op);
 	}
-	for (m = 0; !err && m < MMT_CMP__METRICS; m++)
-		mark_row(&cmp->opts, &op->row[m]);
 	return err;
 }
 
@@ -613,7 +613,6 @@ static int build_workload(struct mmt_compare *cmp, struct mmt_cmp_workload *w,
 		err = op_names(w, &b, &c);
 	for (i = 0; !err && i < w->nops; i++)
 		err = build_op(cmp, w, &b, &c, &w->ops[i]);
-	count_marks(w);
 out:
 	sides_free(&b);
 	sides_free(&c);
@@ -621,6 +620,25 @@ out:
 }
 
 /* ---- the whole comparison ------------------------------------------------- */
+
+/* Marks once every row is known: the floors depend on how many rows are tested. */
+static void mark_all(struct mmt_compare *c)
+{
+	int w, i, m;
+
+	for (w = 0; w < c->nwl; w++)
+		for (i = 0; i < c->wl[w].nops; i++)
+			for (m = 0; m < MMT_CMP__METRICS; m++)
+				c->ntested += !c->wl[w].ops[i].row[m].why;
+	for (w = 0; w < c->nwl; w++) {
+		for (i = 0; i < c->wl[w].nops; i++)
+			for (m = 0; m < MMT_CMP__METRICS; m++)
+				mark_row(&c->opts, c->ntested, &c->wl[w].ops[i].row[m]);
+		count_marks(&c->wl[w]);
+		c->regressions += c->wl[w].regressions;
+		c->improvements += c->wl[w].improvements;
+	}
+}
 
 static int wl_selected(const struct mmt_cmp_opts *o, const struct mmt_job_result *j)
 {
@@ -745,11 +763,10 @@ int mmt_compare_jobs(const struct mmt_job_result *base, int nb, const struct mmt
 		}
 		rc = -ENOENT;
 	}
-	for (i = 0; !rc && i < c->nwl; i++) {
+	for (i = 0; !rc && i < c->nwl; i++)
 		rc = build_workload(c, &c->wl[i], base, nb, cand, nc);
-		c->regressions += c->wl[i].regressions;
-		c->improvements += c->wl[i].improvements;
-	}
+	if (!rc)
+		mark_all(c);
 	if (rc) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "%s", strerror(-rc));

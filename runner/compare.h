@@ -10,11 +10,11 @@
  *    a bootstrap over jobs (each side's jobs resampled with replacement, their
  *    histograms merged, the percentile's relative change taken), needing at
  *    least two jobs a side and ten samples beyond the percentile on each side;
- *  - a noise floor: the change that run-to-run spread alone reaches with
- *    probability alpha, t(1 - alpha/2, df) * CV * sqrt(1/nb + 1/nc) with CV the
- *    pooled coefficient of variation of the nb and nc per-job values (for max,
- *    one worst job's, sqrt(2) in place of the root), and never below
- *    min_floor_pct.
+ *  - a noise floor: the change that run-to-run spread alone reaches by chance
+ *    in any of the ntested metrics the report tests (Bonferroni),
+ *    t(1 - alpha / (2 ntested), df) * CV * sqrt(1/nb + 1/nc) with CV the pooled
+ *    coefficient of variation of the nb and nc per-job values (for max, one
+ *    worst job's, sqrt(2) in place of the root), and never below min_floor_pct.
  * A change is marked only when it is significant (p < alpha, or the
  * (1 - alpha) interval excludes 0) and larger than the floor; its direction
  * decides regression or improvement (more ops/s is better, less latency is
@@ -126,6 +126,7 @@ struct mmt_compare {
 	struct mmt_cmp_side base, cand;
 	int nwl;
 	struct mmt_cmp_workload *wl;
+	int ntested; /* metric rows tested (not "-"): the floor's Bonferroni factor */
 	int regressions, improvements;
 };
 

@@ -82,8 +82,10 @@ static void text_header(const struct mmt_compare *c, FILE *out)
 		"marked when significant and above the noise floor: ops/s by Mann-Whitney U on\n"
 		"per-interval rates (p < %g), latency by a %g%% bootstrap interval over jobs\n"
 		"(%d resamples, seed %" PRIu64 ") excluding 0; noise floor: the change run-to-run\n"
-		"spread reaches at p = %g (t x CV x sqrt(1/n1 + 1/n2)), at least %g%%\n",
-		o->alpha, (1 - o->alpha) * 100, o->iters, o->seed, o->alpha, o->min_floor_pct);
+		"spread reaches by chance in any of the %d metrics tested, at p = %g / %d\n"
+		"(t x CV x sqrt(1/n1 + 1/n2)), at least %g%%\n",
+		o->alpha, (1 - o->alpha) * 100, o->iters, o->seed, c->ntested, o->alpha, c->ntested,
+		o->min_floor_pct);
 }
 
 static void fmt_value(int metric, double v, char *buf, size_t len)
@@ -391,6 +393,7 @@ struct json_object *mmt_compare_to_json(const struct mmt_compare *c)
 	jset(doc, "options", json_opts(c));
 	jset(doc, "baseline", json_side(&c->base));
 	jset(doc, "candidate", json_side(&c->cand));
+	jset(doc, "metrics_tested", json_object_new_int(c->ntested));
 	jset(doc, "regressions", json_object_new_int(c->regressions));
 	jset(doc, "improvements", json_object_new_int(c->improvements));
 	for (i = 0; i < c->nwl; i++)

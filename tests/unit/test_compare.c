@@ -43,11 +43,11 @@ static double gauss(struct mmt_rng *r)
 /*
  * One job's op: 20000 latencies, log-normal around 2 us (sigma 0.5, a long
  * tail), with a per-job level that varies 2% from run to run; ten 1 s intervals
- * around 2000 ops, per-job level varying 3%, each interval 5%.
+ * around 2000 ops, per-job level varying 2%, each interval 5%.
  */
 static void fill_op(struct mmt_op_result *o, const struct shape *sh, struct mmt_rng *r)
 {
-	double lat_level = 1 + 0.02 * gauss(r), rate_level = 1 + 0.03 * gauss(r);
+	double lat_level = 1 + 0.02 * gauss(r), rate_level = 1 + 0.02 * gauss(r);
 	int i;
 
 	snprintf(o->name, sizeof(o->name), "fault");
