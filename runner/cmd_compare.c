@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cmds.h"
 #include "compare.h"
 #include "select.h"
@@ -34,19 +36,18 @@ static void compare_usage(FILE *f)
 		"ops/s, Mann-Whitney U) and latency p50/p90/p99/p99.9/max (merged histograms,\n"
 		"bootstrap interval over the jobs). The runs of a side are pooled, their jobs\n"
 		"matched by workload and label. A change is marked REGRESSION or improved only\n"
-		"when it is significant and above the noise floor: the change the run-to-run\n"
+		"when it is significant, the jobs differ consistently (at p < 0.01 that takes\n"
+		"five jobs a side) and it is above the noise floor: the change the run-to-run\n"
 		"spread of the jobs reaches by chance in any metric tested (at least PCT);\n"
 		"a failure kind new on the candidate, or a workload that passed on the baseline\n"
 		"and fails on the candidate, is always a regression. The store is only read.\n"
 		"\n"
-		"SEL is terms joined by ',' or '+', all of which must hold:\n"
-		"  kernel=GLOB arch=GLOB tag=GLOB host=GLOB   the run's record (fnmatch globs)\n"
-		"  run=ID[-ID][,ID...]                       run ids and ranges\n"
-		"  since=DATE until=DATE                     start time, YYYY-MM-DD[THH:MM[:SS]] "
-		"UTC\n"
-		"  guest=0|1                                 run in an mmtorture QEMU guest\n"
-		"  last=N, latest                            the N newest runs matching the rest\n"
-		"A term takes several values with ',' (any may match): run=3,5-7,arch=x86_64.\n"
+		"SEL is KEY=VALUE terms joined by ',', all of which must hold; a piece without\n"
+		"'=' is one more value of the term before it (any may match); KEY!=VALUE negates:\n"
+		"  run=ID[-ID]|latest  last=N  uuid=PREFIX  guest=0|1  status=complete|...\n"
+		"  kernel= arch= tag= host= profile=         globs on the run's record\n"
+		"  since=DATE until=DATE                     start, YYYY-MM-DD[THH:MM[:SS]] UTC\n"
+		"e.g. kernel=6.1.*,arch=x86_64   run=3,5-7   tag=nightly,since=2026-11-01\n"
 		"\n"
 		"  --baseline SEL    the runs to compare against\n"
 		"  --candidate SEL   the runs under test\n"
@@ -156,11 +157,56 @@ static int compare_parse(int argc, char **argv, struct compare_args *a)
 		return -1;
 	}
 	if (!a->base || !a->cand) {
-		fprintf(stderr, "mmtorture compare: give both --baseline SEL and --candidate SEL;"
-				" SEL terms: " MMT_SEL_TERMS "\n");
+		fprintf(stderr,
+			"mmtorture compare: give both --baseline SEL and --candidate SEL;"
+			" SEL keys: %s\n",
+			mmt_sel_keys);
 		return -1;
 	}
 	return 0;
+}
+
+/* "; kernels '6.1.0-56-amd64' (3), '6.12...' (2)": what a column holds, to stderr. */
+static void say_distinct(struct mmt_store *s, const char *col, const char *what)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	int i = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT %s, count(*) FROM runs GROUP BY 1 ORDER BY min(id)",
+		 col);
+	if (sqlite3_prepare_v2(mmt_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	fprintf(stderr, "; %s", what);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(stderr, "%s'%s' (%d)", i++ ? ", " : " ", sqlite3_column_text(st, 0),
+			sqlite3_column_int(st, 1));
+	sqlite3_finalize(st);
+}
+
+/* A selector that picks nothing: say what the store does hold. */
+static void say_store(struct mmt_store *s, const char *db, const char *opt, const char *text)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	fprintf(stderr, "mmtorture compare: %s: %s '%s' selects no run", db, opt, text);
+	if (sqlite3_prepare_v2(mmt_store_db(s), "SELECT count(*), min(id), max(id) FROM runs", -1,
+			       &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && (n = sqlite3_column_int(st, 0)))
+			fprintf(stderr, "; the store has %d runs, ids %lld-%lld", n,
+				(long long)sqlite3_column_int64(st, 1),
+				(long long)sqlite3_column_int64(st, 2));
+		sqlite3_finalize(st);
+	}
+	if (n) {
+		say_distinct(s, "kernel_release", "kernels");
+		say_distinct(s, "arch", "arches");
+		say_distinct(s, "tag", "tags");
+	} else {
+		fprintf(stderr, "; the store has no runs");
+	}
+	fputc('\n', stderr);
 }
 
 /* The run ids one selector picks; 0 or -1 (said). */
@@ -168,21 +214,23 @@ static int select_side(struct mmt_store *s, const char *db, const char *opt, con
 		       int64_t **ids, int *n)
 {
 	struct mmt_sel *sel;
-	char err[2048];
+	char err[1024];
 	int rc;
 
 	rc = mmt_sel_parse(text, &sel, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "mmtorture compare: %s '%s': %s\n", opt, text,
+		fprintf(stderr, "mmtorture compare: %s: %s\n", opt,
 			rc == -ENOMEM ? strerror(ENOMEM) : err);
 		return -1;
 	}
-	rc = mmt_sel_runs(s, sel, ids, n, err, sizeof(err));
+	rc = mmt_sel_runs(s, sel, ids, n);
 	mmt_sel_free(sel);
 	if (rc)
-		fprintf(stderr, "mmtorture compare: %s: %s: %s\n", db, opt,
-			rc == -ENOMEM ? strerror(ENOMEM) : err);
-	return rc ? -1 : 0;
+		fprintf(stderr, "mmtorture compare: %s: %s '%s': %s (%s)\n", db, opt, text,
+			strerror(-rc), mmt_store_errmsg(s));
+	else if (!*n)
+		say_store(s, db, opt, text);
+	return rc || !*n ? -1 : 0;
 }
 
 /* A run on both sides would compare it with itself. */

@@ -13,5 +13,7 @@ int mmt_cmd_vm(int argc, char **argv);
 int mmt_cmd_vm_run(int argc, char **argv);
 int mmt_cmd_vm_matrix(int argc, char **argv);
 int mmt_cmd_import(int argc, char **argv, const char *default_db);
+/* `plot` and `html` (argv[0] tells which). */
+int mmt_cmd_plot(int argc, char **argv, const char *default_db);
 
 #endif

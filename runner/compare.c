@@ -191,8 +191,8 @@ static double pooled_cv(const double *a, int na, const double *b, int nb, int *d
 
 /*
  * The noise floor: the change that run-to-run spread alone reaches by chance,
- * t CV sqrt(1/nb + 1/nc), as in a t-test on the per-job values (sqrt(2) for
- * max); never below the minimum. Few repetitions give a wide floor, many a
+ * t CV sqrt(1/nb + 1/nc), as in a t-test on the per-job values; never below
+ * the minimum. Few repetitions give a wide floor, many a
  * narrow one. A report tests dozens of metrics at once and an A/A comparison
  * must come out clean as a whole, so t is taken at alpha / ntested (Bonferroni):
  * t(1 - alpha / (2 ntested), df).
@@ -206,20 +206,31 @@ static void set_floor(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_
 	r->floor_pct = o->min_floor_pct;
 	if (isnan(r->cv_pct))
 		return;
-	/* The max of merged histograms is the one worst job's: it averages nothing. */
 	f = mmt_t_quantile(1 - o->alpha / (2.0 * (ntested > 1 ? ntested : 1)), df) * r->cv_pct *
-	    (r->metric == MMT_CMP_MAX ? sqrt(2.0) : sqrt(1.0 / r->nb_jobs + 1.0 / r->nc_jobs));
+	    sqrt(1.0 / r->nb_jobs + 1.0 / r->nc_jobs);
 	if (f > r->floor_pct)
 		r->floor_pct = f;
 }
 
 /* ---- marks -------------------------------------------------------------- */
 
+/* Whether the jobs of one side all sit apart from the other's, as a p-value. */
+static double job_p(const struct mmt_cmp_row *r)
+{
+	struct mmt_mwu u;
+
+	if (!r->nb_jobs || !r->nc_jobs ||
+	    mmt_mwu(r->base_jobs, (size_t)r->nb_jobs, r->cand_jobs, (size_t)r->nc_jobs, &u))
+		return NAN;
+	return u.p;
+}
+
 static void mark_row(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_row *r)
 {
 	int significant, worse;
 
 	set_floor(o, ntested, r);
+	r->job_p = job_p(r);
 	if (r->why)
 		return;
 	if (isnan(r->change_pct)) {
@@ -231,6 +242,7 @@ static void mark_row(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_r
 		significant = r->p < o->alpha;
 	else
 		significant = r->ci_lo > 0 || r->ci_hi < 0;
+	significant = significant && r->job_p < o->alpha;
 	worse = r->metric == MMT_CMP_OPS_S ? r->change_pct < 0 : r->change_pct > 0;
 	r->mark = MMT_CMP_SAME;
 	if (significant && fabs(r->change_pct) > r->floor_pct)
@@ -350,6 +362,8 @@ static void latency_values(const struct side *b, const struct side *c, struct mm
 			untested(r, "no samples on one side");
 		else if (b->nops < 2 || c->nops < 2)
 			untested(r, "fewer than 2 jobs a side (repeat the runs)");
+		else if (m == MMT_CMP_MAX)
+			untested(r, "one op, the slowest: shown, not tested");
 		else if (!enough_tail(hb, hc, m))
 			untested(r, "too few samples beyond this percentile");
 	}
@@ -399,7 +413,7 @@ static int op_rows_alloc(struct mmt_cmp_op *op, int nb, int nc)
 
 		r->metric = m;
 		r->base = r->cand = r->change_pct = NAN;
-		r->u = r->z = r->p = r->ci_lo = r->ci_hi = r->cv_pct = NAN;
+		r->u = r->z = r->p = r->ci_lo = r->ci_hi = r->cv_pct = r->job_p = NAN;
 		r->nb_jobs = nb;
 		r->nc_jobs = nc;
 		r->base_jobs = calloc((size_t)(nb ? nb : 1), sizeof(double));

@@ -6,17 +6,22 @@
  * Per workload and op:
  *  - throughput: per-interval rates (ops in an interval / its length) of every
  *    job; shown as their mean, tested with Mann-Whitney U (stats.h);
- *  - latency p50, p90, p99, p99.9 and max of the merged histograms; tested with
- *    a bootstrap over jobs (each side's jobs resampled with replacement, their
- *    histograms merged, the percentile's relative change taken), needing at
- *    least two jobs a side and ten samples beyond the percentile on each side;
+ *  - latency p50, p90, p99, p99.9 and max of the merged histograms; the
+ *    percentiles tested with a bootstrap over jobs (each side's jobs resampled
+ *    with replacement, their histograms merged, the percentile's relative change
+ *    taken), needing at least two jobs a side and ten samples beyond the
+ *    percentile on each side; max, one op of one job (a single stall on a busy
+ *    machine), is shown and not tested;
  *  - a noise floor: the change that run-to-run spread alone reaches by chance
  *    in any of the ntested metrics the report tests (Bonferroni),
  *    t(1 - alpha / (2 ntested), df) * CV * sqrt(1/nb + 1/nc) with CV the pooled
- *    coefficient of variation of the nb and nc per-job values (for max, one
- *    worst job's, sqrt(2) in place of the root), and never below min_floor_pct.
+ *    coefficient of variation of the nb and nc per-job values, and never below
+ *    min_floor_pct.
  * A change is marked only when it is significant (p < alpha, or the
- * (1 - alpha) interval excludes 0) and larger than the floor; its direction
+ * (1 - alpha) interval excludes 0), the jobs differ consistently (Mann-Whitney
+ * on the per-job values, p < alpha: at 0.01 that takes five jobs a side, all of
+ * one side beyond all of the other; the bootstrap alone trusts a handful of jobs
+ * too much) and the change is larger than the floor; its direction
  * decides regression or improvement (more ops/s is better, less latency is
  * better). A failure kind seen in some candidate job and in no baseline job,
  * and a workload that passed on every baseline job and fails on the candidate,
@@ -69,6 +74,7 @@ struct mmt_cmp_row {
 	double u, z, p; /* Mann-Whitney (throughput); NAN otherwise */
 	int exact; /* p from U's exact distribution */
 	double ci_lo, ci_hi; /* bootstrap interval of change_pct (latency); NAN otherwise */
+	double job_p; /* Mann-Whitney on the per-job values: do the jobs differ consistently? */
 	double cv_pct; /* pooled run-to-run CV of the per-job values; NAN under two jobs a side */
 	double floor_pct;
 	int mark;

@@ -81,11 +81,12 @@ static void text_header(const struct mmt_compare *c, FILE *out)
 	fprintf(out,
 		"marked when significant and above the noise floor: ops/s by Mann-Whitney U on\n"
 		"per-interval rates (p < %g), latency by a %g%% bootstrap interval over jobs\n"
-		"(%d resamples, seed %" PRIu64 ") excluding 0; noise floor: the change run-to-run\n"
+		"(%d resamples, seed %" PRIu64 ") excluding 0; the jobs apart (Mann-Whitney on\n"
+		"per-job values, 'jobs p', p < %g); above the noise floor: the change run-to-run\n"
 		"spread reaches by chance in any of the %d metrics tested, at p = %g / %d\n"
 		"(t x CV x sqrt(1/n1 + 1/n2)), at least %g%%\n",
-		o->alpha, (1 - o->alpha) * 100, o->iters, o->seed, c->ntested, o->alpha, c->ntested,
-		o->min_floor_pct);
+		o->alpha, (1 - o->alpha) * 100, o->iters, o->seed, o->alpha, c->ntested, o->alpha,
+		c->ntested, o->min_floor_pct);
 }
 
 static void fmt_value(int metric, double v, char *buf, size_t len)
@@ -103,11 +104,11 @@ static void fmt_test(const struct mmt_cmp_row *r, char *buf, size_t len)
 	if (r->why)
 		snprintf(buf, len, "%s", r->why);
 	else if (r->metric == MMT_CMP_OPS_S)
-		snprintf(buf, len, "p=%.2g%s  floor %.1f%%", r->p, r->exact ? " exact" : "",
-			 r->floor_pct);
+		snprintf(buf, len, "p=%.2g%s  jobs p=%.2g  floor %.1f%%", r->p,
+			 r->exact ? " exact" : "", r->job_p, r->floor_pct);
 	else
-		snprintf(buf, len, "CI [%+.1f%%, %+.1f%%]  floor %.1f%%", r->ci_lo, r->ci_hi,
-			 r->floor_pct);
+		snprintf(buf, len, "CI [%+.1f%%, %+.1f%%]  jobs p=%.2g  floor %.1f%%", r->ci_lo,
+			 r->ci_hi, r->job_p, r->floor_pct);
 }
 
 static void text_row(const char *op, const struct mmt_cmp_row *r, FILE *out)
@@ -284,6 +285,7 @@ static struct json_object *json_row(const struct mmt_cmp_row *r)
 		json_object_array_add(ci, jnum(r->ci_hi));
 	}
 	jset(o, "ci_pct", ci);
+	jset(o, "job_p", jnum(r->job_p));
 	jset(o, "cv_pct", jnum(r->cv_pct));
 	jset(o, "floor_pct", jnum(r->floor_pct));
 	jset(o, "mark", json_object_new_string(mmt_cmp_mark_name(r->mark)));

@@ -26,6 +26,10 @@ static const char usage[] =
 	"  topo [--synthetic DESC|XML]                  the topology and each placement's plan\n"
 	"  report [RUN-ID|latest] [--json]              a stored run, job by job\n"
 	"  compare --baseline SEL --candidate SEL       regressions between two sets of runs\n"
+	"  plot [SEL...] --out DIR                      gnuplot plots of stored runs across "
+	"kernels/arches\n"
+	"  html [SEL...] --out DIR                      a self-contained HTML report with those "
+	"plots\n"
 	"  import STREAM-FILE...                        store runs sent with run --stream\n"
 	"  restore                                      put back sysfs/sysctl values a dead run "
 	"left\n"
@@ -63,6 +67,8 @@ int main(int argc, char **argv)
 		return mmt_cmd_report(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "compare"))
 		return mmt_cmd_compare(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "plot") || !strcmp(cmd, "html"))
+		return mmt_cmd_plot(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "import"))
 		return mmt_cmd_import(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "restore"))
@@ -84,8 +90,8 @@ int main(int argc, char **argv)
 		return argc > 1 ? 0 : 2;
 	}
 	fprintf(stderr,
-		"mmtorture: unknown command '%s'; valid: run, list, topo, report, compare, import, "
-		"restore, vm, help\n",
+		"mmtorture: unknown command '%s'; valid: run, list, topo, report, compare, plot, "
+		"html, import, restore, vm, help\n",
 		cmd);
 	return 2;
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Run selectors; the syntax is in select.h. */
+/*
+ * Run selectors (select.h). Values are never pasted into SQL: each becomes a
+ * '?' bound later, so a glob or a tag with quotes in it selects what it says.
+ */
 #include "select.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,95 +18,155 @@
 
 #include "mmt.h"
 
-enum sel_key { K_KERNEL, K_ARCH, K_TAG, K_HOST, K_RUN, K_SINCE, K_UNTIL, K_GUEST, K_LAST };
+enum kind {
+	KIND_IDS,
+	KIND_LAST,
+	KIND_PREFIX,
+	KIND_GLOB,
+	KIND_BOOL,
+	KIND_ENUM,
+	KIND_SINCE,
+	KIND_UNTIL
+};
 
-static const char *const key_names[] = {
-	[K_KERNEL] = "kernel", [K_ARCH] = "arch",   [K_TAG] = "tag",
-	[K_HOST] = "host",     [K_RUN] = "run",	    [K_SINCE] = "since",
-	[K_UNTIL] = "until",   [K_GUEST] = "guest", [K_LAST] = "last",
+struct keydef {
+	const char *name;
+	const char *column;
+	enum kind kind;
+	const char *valid; /* what a value may be, for the error */
+};
+
+static const struct keydef keys[] = {
+	{"run", "id", KIND_IDS, "a run id (3), a range (5-7) or latest"},
+	{"last", "id", KIND_LAST, "a count of the latest runs (1 or more)"},
+	{"uuid", "uuid", KIND_PREFIX, "a uuid or a prefix of one (hex digits and '-')"},
+	{"kernel", "kernel_release", KIND_GLOB, "a kernel release or a glob (6.1*)"},
+	{"arch", "arch", KIND_GLOB, "an arch or a glob (x86_64, s390*)"},
+	{"tag", "tag", KIND_GLOB, "a tag or a glob"},
+	{"host", "hostname", KIND_GLOB, "a hostname or a glob"},
+	{"profile", "profile", KIND_GLOB, "a profile path or a glob (*smoke*)"},
+	{"guest", "guest", KIND_BOOL, "0, 1"},
+	{"status", "status", KIND_ENUM, "complete, incomplete, interrupted"},
+	{"since", "started_ns", KIND_SINCE, "a start time, YYYY-MM-DD[THH:MM[:SS]] in UTC"},
+	{"until", "started_ns", KIND_UNTIL, "a start time, YYYY-MM-DD[THH:MM[:SS]] in UTC"},
+};
+
+const char mmt_sel_keys[] =
+	"run, last, uuid, kernel, arch, tag, host, profile, guest, status, since, until";
+
+static const char *const statuses[] = {"complete", "incomplete", "interrupted", NULL};
+
+/* run=latest: lo = hi = LATEST. */
+#define LATEST (-1)
+
+struct value {
+	int64_t lo, hi; /* ids, counts, 0/1 */
+	const char *text; /* into mmt_sel.buf */
 };
 
 struct term {
-	enum sel_key key;
+	const struct keydef *key;
+	int neg;
 	int nvals;
-	char **vals; /* globs, or run ranges "N" / "N-M" */
-	int64_t *lo, *hi; /* K_RUN: the ranges */
-	uint64_t ns; /* K_SINCE: from; K_UNTIL: before */
-	long num; /* K_GUEST, K_LAST */
+	struct value *vals; /* a slice of mmt_sel.vals */
 };
 
 struct mmt_sel {
 	char *text;
+	char *buf; /* text, split at the commas and '=' */
 	int nterms;
 	struct term *terms;
+	struct value *vals;
 };
 
-/* A run's record as far as selectors look at it. */
-struct run_row {
-	int64_t id;
-	char kernel[128], arch[32], tag[64], host[128];
-	int guest;
-	uint64_t started_ns;
-};
-
-void mmt_sel_free(struct mmt_sel *sel)
+static mmt_printf(4, 5) int bad(char *err, size_t errlen, const char *sel, const char *fmt, ...)
 {
-	int i, k;
-
-	if (!sel)
-		return;
-	for (i = 0; i < sel->nterms; i++) {
-		for (k = 0; k < sel->terms[i].nvals; k++)
-			free(sel->terms[i].vals[k]);
-		free(sel->terms[i].vals);
-		free(sel->terms[i].lo);
-		free(sel->terms[i].hi);
-	}
-	free(sel->terms);
-	free(sel->text);
-	free(sel);
-}
-
-const char *mmt_sel_text(const struct mmt_sel *sel)
-{
-	return sel->text;
-}
-
-/* ---- parsing ------------------------------------------------------------ */
-
-static mmt_printf(3, 4) int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	char msg[256];
 	va_list ap;
+	int n;
 
+	n = snprintf(err, errlen, "selector '%s': ", sel);
+	if (n < 0 || (size_t)n >= errlen)
+		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "%s; valid terms: " MMT_SEL_TERMS, msg);
 	return -EINVAL;
 }
 
-/* The key of a piece "key=..." (-1 if it is not of that shape; -2 unknown key). */
-static int piece_key(const char *p, size_t *keylen)
+static const struct keydef *key_find(const char *name)
 {
-	size_t n = 0, i;
+	size_t i;
 
-	while (islower((unsigned char)p[n]) || p[n] == '_')
-		n++;
-	if (!n || p[n] != '=')
-		return -1;
-	*keylen = n;
-	for (i = 0; i < MMT_ARRAY_SIZE(key_names); i++)
-		if (strlen(key_names[i]) == n && !strncmp(p, key_names[i], n))
-			return (int)i;
-	return -2;
+	for (i = 0; i < MMT_ARRAY_SIZE(keys); i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
 }
 
-/* YYYY-MM-DD[(T| )HH:MM[:SS]] in UTC -> ns; *span is the length the text names. */
-static int parse_date(const char *s, uint64_t *ns, uint64_t *span)
+/* A decimal number >= 1 that fits int64; 0 if s is not one. */
+static int64_t positive(const char *s)
 {
-	struct tm tm = {0};
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return *end || errno || v < 1 ? 0 : (int64_t)v;
+}
+
+static int parse_ids(struct value *v, char *s)
+{
+	char *dash = strchr(s, '-');
+
+	if (!strcmp(s, "latest")) {
+		v->lo = v->hi = LATEST;
+		return 0;
+	}
+	if (dash)
+		*dash = '\0';
+	v->lo = positive(s);
+	v->hi = dash ? positive(dash + 1) : v->lo;
+	if (dash)
+		*dash = '-';
+	return v->lo && v->hi && v->lo <= v->hi ? 0 : -EINVAL;
+}
+
+static int parse_prefix(struct value *v, char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++) {
+		if (!isxdigit((unsigned char)*p) && *p != '-')
+			return -EINVAL;
+		*p = (char)tolower((unsigned char)*p);
+	}
+	v->lo = (int64_t)strlen(s);
+	v->text = s;
+	return 0;
+}
+
+static int parse_enum(struct value *v, char *s)
+{
+	int i;
+
+	for (i = 0; statuses[i]; i++)
+		if (!strcmp(statuses[i], s)) {
+			v->text = statuses[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/*
+ * YYYY-MM-DD[(T| )HH:MM[:SS]] in UTC -> ns since the epoch in *ns; *span is what
+ * the text names (a day, a minute, a second), so that until= takes all of it.
+ */
+static int parse_time(const char *s, int64_t *ns, int64_t *span)
+{
 	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	struct tm tm = {0};
 	time_t t;
 
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
@@ -124,8 +186,8 @@ static int parse_date(const char *s, uint64_t *ns, uint64_t *span)
 			*span = 1;
 		}
 	}
-	if (s[n] || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-	    h < 0 || mi < 0 || sec < 0 || y < 1970)
+	if (s[n] || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 60)
 		return -EINVAL;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
@@ -136,156 +198,131 @@ static int parse_date(const char *s, uint64_t *ns, uint64_t *span)
 	t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -EINVAL;
-	*ns = (uint64_t)t * 1000000000ull;
+	*ns = (int64_t)t * 1000000000;
+	*span *= 1000000000;
 	return 0;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+static int parse_value(const struct keydef *k, struct value *v, char *s)
 {
-	char *end;
-	long v;
+	int64_t span;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* "N" or "N-M" with N <= M. */
-static int parse_range(const char *s, int64_t *lo, int64_t *hi)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	*lo = strtoll(s, &end, 10);
-	*hi = *lo;
-	if (*end == '-') {
-		s = end + 1;
-		if (!isdigit((unsigned char)*s))
+	switch (k->kind) {
+	case KIND_IDS:
+		return parse_ids(v, s);
+	case KIND_LAST:
+		v->lo = positive(s);
+		return v->lo ? 0 : -EINVAL;
+	case KIND_PREFIX:
+		return parse_prefix(v, s);
+	case KIND_GLOB:
+		v->text = s;
+		return 0;
+	case KIND_BOOL:
+		if (strcmp(s, "0") && strcmp(s, "1"))
 			return -EINVAL;
-		*hi = strtoll(s, &end, 10);
+		v->lo = s[0] == '1';
+		return 0;
+	case KIND_ENUM:
+		return parse_enum(v, s);
+	case KIND_SINCE:
+		return parse_time(s, &v->lo, &span);
+	case KIND_UNTIL:
+		if (parse_time(s, &v->lo, &span))
+			return -EINVAL;
+		v->lo += span;
+		return 0;
 	}
-	return errno || *end || *hi < *lo ? -EINVAL : 0;
+	return -EINVAL;
 }
 
-/* One value of a term: checked, and kept. */
-static int add_value(struct term *t, const char *v, char *err, size_t errlen)
+/* "key=value" or "key!=value": start a new term. */
+static int start_term(struct mmt_sel *sel, char *piece, char *err, size_t errlen)
 {
-	char **vals;
-	uint64_t span;
-	int64_t *lo, *hi;
-	int rc = 0;
+	char *eq = strchr(piece, '=');
+	struct term *t = &sel->terms[sel->nterms];
+	const struct keydef *k;
 
-	if (!*v)
-		return bad(err, errlen, "empty value for %s=", key_names[t->key]);
-	if (t->nvals && t->key >= K_SINCE)
-		return bad(err, errlen, "%s= takes one value", key_names[t->key]);
-	vals = realloc(t->vals, (size_t)(t->nvals + 1) * sizeof(*vals));
-	if (vals)
-		t->vals = vals;
-	lo = realloc(t->lo, (size_t)(t->nvals + 1) * sizeof(*lo));
-	if (lo)
-		t->lo = lo;
-	hi = realloc(t->hi, (size_t)(t->nvals + 1) * sizeof(*hi));
-	if (hi)
-		t->hi = hi;
-	if (!vals || !lo || !hi || !(t->vals[t->nvals] = strdup(v)))
-		return -ENOMEM;
+	t->neg = eq > piece && eq[-1] == '!';
+	eq[-t->neg] = '\0';
+	k = key_find(piece);
+	if (!k)
+		return bad(err, errlen, sel->text, "unknown key '%s'; valid: %s", piece,
+			   mmt_sel_keys);
+	if (t->neg && k->kind == KIND_LAST)
+		return bad(err, errlen, sel->text, "last takes '=' only; valid: %s", k->valid);
+	t->key = k;
+	t->vals = sel->vals + (sel->nterms ? sel->terms[sel->nterms - 1].vals - sel->vals +
+						     sel->terms[sel->nterms - 1].nvals
+					   : 0);
+	sel->nterms++;
+	return (int)(eq + 1 - piece);
+}
+
+static int add_value(struct mmt_sel *sel, char *s, char *err, size_t errlen)
+{
+	struct term *t = &sel->terms[sel->nterms - 1];
+
+	if (!*s)
+		return bad(err, errlen, sel->text, "empty value for %s; valid: %s", t->key->name,
+			   t->key->valid);
+	if (t->nvals && (t->key->kind == KIND_LAST || t->key->kind >= KIND_SINCE))
+		return bad(err, errlen, sel->text, "%s takes one value; valid: %s", t->key->name,
+			   t->key->valid);
+	if (parse_value(t->key, &t->vals[t->nvals], s))
+		return bad(err, errlen, sel->text, "bad %s '%s'; valid: %s", t->key->name, s,
+			   t->key->valid);
 	t->nvals++;
-	if (t->key == K_RUN && parse_range(v, &t->lo[t->nvals - 1], &t->hi[t->nvals - 1]))
-		return bad(err, errlen, "bad run '%s': a run id or a range N-M", v);
-	if (t->key == K_SINCE || t->key == K_UNTIL) {
-		rc = parse_date(v, &t->ns, &span);
-		if (rc)
-			return bad(err, errlen, "bad date '%s': YYYY-MM-DD[THH:MM[:SS]] (UTC)", v);
-		if (t->key == K_UNTIL)
-			t->ns += span * 1000000000ull;
-	}
-	if (t->key == K_GUEST && parse_long(v, 0, 1, &t->num))
-		return bad(err, errlen, "bad guest '%s': 0 or 1", v);
-	if (t->key == K_LAST && parse_long(v, 1, 1000000, &t->num))
-		return bad(err, errlen, "bad last '%s': a number of runs, 1 or more", v);
 	return 0;
 }
 
-static int new_term(struct mmt_sel *sel, enum sel_key key)
+static int parse_pieces(struct mmt_sel *sel, char *err, size_t errlen)
 {
-	struct term *t = realloc(sel->terms, (size_t)(sel->nterms + 1) * sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	sel->terms = t;
-	memset(&t[sel->nterms], 0, sizeof(*t));
-	t[sel->nterms++].key = key;
-	return 0;
-}
-
-/* One ','-piece: "key=value", "latest", or another value of the term before. */
-static int parse_piece(struct mmt_sel *sel, const char *p, char *err, size_t errlen)
-{
-	size_t keylen = 0;
-	int key = piece_key(p, &keylen), rc;
-
-	if (key == -2) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%.*s", (int)keylen, p);
-		return bad(err, errlen, "unknown selector term '%s='", name);
-	}
-	if (key < 0 && !strcmp(p, "latest")) {
-		rc = new_term(sel, K_LAST);
-		return rc ? rc : add_value(&sel->terms[sel->nterms - 1], "1", err, errlen);
-	}
-	if (key < 0 && (!sel->nterms || sel->terms[sel->nterms - 1].key >= K_SINCE))
-		return bad(err, errlen, "bad selector term '%s': terms are KEY=VALUE", p);
-	if (key < 0)
-		return add_value(&sel->terms[sel->nterms - 1], p, err, errlen);
-	rc = new_term(sel, (enum sel_key)key);
-	return rc ? rc : add_value(&sel->terms[sel->nterms - 1], p + keylen + 1, err, errlen);
-}
-
-/* Split at '+' where a term starts ("KEY=" or "latest"), so a '+' inside a value stays. */
-static int parse_plus(struct mmt_sel *sel, char *piece, char *err, size_t errlen)
-{
-	char *p = piece, *plus;
-	size_t keylen;
+	char *piece = sel->buf, *next;
 	int rc;
 
-	while ((plus = strchr(p, '+'))) {
-		if (piece_key(plus + 1, &keylen) == -1 && strncmp(plus + 1, "latest", 6)) {
-			p = plus + 1;
-			continue;
+	for (; piece; piece = next) {
+		next = strchr(piece, ',');
+		if (next)
+			*next++ = '\0';
+		if (strchr(piece, '=')) {
+			rc = start_term(sel, piece, err, errlen);
+			if (rc < 0)
+				return rc;
+			piece += rc;
+		} else if (!sel->nterms) {
+			return bad(err, errlen, sel->text, "'%s' is not KEY=VALUE; valid keys: %s",
+				   piece, mmt_sel_keys);
 		}
-		*plus = '\0';
-		rc = parse_piece(sel, piece, err, errlen);
+		rc = add_value(sel, piece, err, errlen);
 		if (rc)
 			return rc;
-		piece = p = plus + 1;
 	}
-	return parse_piece(sel, piece, err, errlen);
+	return 0;
 }
 
 int mmt_sel_parse(const char *text, struct mmt_sel **out, char *err, size_t errlen)
 {
-	struct mmt_sel *sel = calloc(1, sizeof(*sel));
-	char *copy = strdup(text), *piece, *save = NULL;
-	int rc = 0;
+	struct mmt_sel *sel;
+	size_t npieces = 1;
+	const char *p;
+	int rc;
 
 	*out = NULL;
-	if (!sel || !copy || !(sel->text = strdup(text))) {
-		free(copy);
+	for (p = text; *p; p++)
+		npieces += *p == ',';
+	sel = calloc(1, sizeof(*sel));
+	if (!sel)
+		return -ENOMEM;
+	sel->text = strdup(text);
+	sel->buf = strdup(text);
+	sel->terms = calloc(npieces, sizeof(*sel->terms));
+	sel->vals = calloc(npieces, sizeof(*sel->vals));
+	if (!sel->text || !sel->buf || !sel->terms || !sel->vals) {
 		mmt_sel_free(sel);
 		return -ENOMEM;
 	}
-	for (piece = strtok_r(copy, ",", &save); piece && !rc; piece = strtok_r(NULL, ",", &save))
-		rc = parse_plus(sel, piece, err, errlen);
-	if (!rc && !sel->nterms)
-		rc = bad(err, errlen, "empty selector");
-	free(copy);
+	rc = parse_pieces(sel, err, errlen);
 	if (rc) {
 		mmt_sel_free(sel);
 		return rc;
@@ -294,202 +331,264 @@ int mmt_sel_parse(const char *text, struct mmt_sel **out, char *err, size_t errl
 	return 0;
 }
 
-/* ---- matching ----------------------------------------------------------- */
-
-static int glob_any(const struct term *t, const char *s)
+void mmt_sel_free(struct mmt_sel *sel)
 {
-	int k;
-
-	for (k = 0; k < t->nvals; k++)
-		if (!fnmatch(t->vals[k], s, 0))
-			return 1;
-	return 0;
+	if (!sel)
+		return;
+	free(sel->text);
+	free(sel->buf);
+	free(sel->terms);
+	free(sel->vals);
+	free(sel);
 }
 
-static int term_holds(const struct term *t, const struct run_row *r)
+const char *mmt_sel_text(const struct mmt_sel *sel)
 {
-	int k;
+	return sel->text;
+}
 
-	switch (t->key) {
-	case K_KERNEL:
-		return glob_any(t, r->kernel);
-	case K_ARCH:
-		return glob_any(t, r->arch);
-	case K_TAG:
-		return glob_any(t, r->tag);
-	case K_HOST:
-		return glob_any(t, r->host);
-	case K_RUN:
-		for (k = 0; k < t->nvals; k++)
-			if (r->id >= t->lo[k] && r->id <= t->hi[k])
-				return 1;
-		return 0;
-	case K_SINCE:
-		return r->started_ns >= t->ns;
-	case K_UNTIL:
-		return r->started_ns < t->ns;
-	case K_GUEST:
-		return r->guest == (int)t->num;
-	case K_LAST:
-		return 1; /* applied to the whole match */
+/* ---- SQL ---------------------------------------------------------------- */
+
+struct sqlbuf {
+	char *p;
+	size_t len, used;
+	int overflow;
+};
+
+static mmt_printf(2, 3) void put(struct sqlbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->len - b->used)
+		b->overflow = 1;
+	else
+		b->used += (size_t)n;
+}
+
+static void value_sql(struct sqlbuf *b, const char *col, enum kind kind, const struct value *v)
+{
+	switch (kind) {
+	case KIND_IDS:
+		if (v->lo == LATEST)
+			put(b, "%s = (SELECT max(id) FROM runs)", col);
+		else if (v->lo == v->hi)
+			put(b, "%s = ?", col);
+		else
+			put(b, "%s BETWEEN ? AND ?", col);
+		break;
+	case KIND_LAST:
+		put(b, "%s IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)", col);
+		break;
+	case KIND_PREFIX:
+		put(b, "substr(lower(%s), 1, ?) = ?", col);
+		break;
+	case KIND_GLOB:
+		put(b, "%s GLOB ?", col);
+		break;
+	case KIND_BOOL:
+	case KIND_ENUM:
+		put(b, "%s = ?", col);
+		break;
+	case KIND_SINCE:
+		put(b, "%s >= ?", col);
+		break;
+	case KIND_UNTIL:
+		put(b, "%s < ?", col);
+		break;
 	}
-	return 0;
 }
 
-static int sel_holds(const struct mmt_sel *sel, const struct run_row *r)
+int mmt_sel_where(const struct mmt_sel *sel, const char *alias, char *buf, size_t len)
 {
-	int i;
+	struct sqlbuf b = {.p = buf, .len = len};
+	char col[96];
+	int i, k;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	put(&b, "(");
+	for (i = 0; i < sel->nterms; i++) {
+		const struct term *t = &sel->terms[i];
+
+		snprintf(col, sizeof(col), "%s%s%s", alias && *alias ? alias : "",
+			 alias && *alias ? "." : "", t->key->column);
+		put(&b, "%s%s(", i ? " AND " : "", t->neg ? "NOT " : "");
+		for (k = 0; k < t->nvals; k++) {
+			put(&b, "%s", k ? " OR " : "");
+			value_sql(&b, col, t->key->kind, &t->vals[k]);
+		}
+		put(&b, ")");
+	}
+	put(&b, ")");
+	return b.overflow ? -ENOSPC : 0;
+}
+
+static int bind_value(sqlite3_stmt *st, int i, enum kind kind, const struct value *v)
+{
+	switch (kind) {
+	case KIND_IDS:
+		if (v->lo == LATEST)
+			return i;
+		sqlite3_bind_int64(st, i++, v->lo);
+		if (v->lo != v->hi)
+			sqlite3_bind_int64(st, i++, v->hi);
+		return i;
+	case KIND_LAST:
+	case KIND_BOOL:
+	case KIND_SINCE:
+	case KIND_UNTIL:
+		sqlite3_bind_int64(st, i++, v->lo);
+		return i;
+	case KIND_PREFIX:
+		sqlite3_bind_int64(st, i++, v->lo);
+		sqlite3_bind_text(st, i++, v->text, -1, SQLITE_TRANSIENT);
+		return i;
+	case KIND_GLOB:
+	case KIND_ENUM:
+		sqlite3_bind_text(st, i++, v->text, -1, SQLITE_TRANSIENT);
+		return i;
+	}
+	return i;
+}
+
+int mmt_sel_bind(const struct mmt_sel *sel, struct sqlite3_stmt *st, int first)
+{
+	int i, k;
 
 	for (i = 0; i < sel->nterms; i++)
-		if (!term_holds(&sel->terms[i], r))
-			return 0;
-	return 1;
+		for (k = 0; k < sel->terms[i].nvals; k++)
+			first = bind_value(st, first, sel->terms[i].key->kind,
+					   &sel->terms[i].vals[k]);
+	return first;
 }
 
-static long sel_last(const struct mmt_sel *sel)
+static int collect_ids(sqlite3_stmt *st, int64_t **ids, int *n)
 {
-	long last = 0;
-	int i;
-
-	for (i = 0; i < sel->nterms; i++)
-		if (sel->terms[i].key == K_LAST && (!last || sel->terms[i].num < last))
-			last = sel->terms[i].num;
-	return last;
-}
-
-static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
-}
-
-/* Every run's record, oldest first (by start, then id). */
-static int load_rows(struct mmt_store *s, struct run_row **rows, int *n)
-{
-	sqlite3_stmt *st;
-	struct run_row *r;
 	int rc, cap = 0;
 
-	*rows = NULL;
-	*n = 0;
-	rc = sqlite3_prepare_v2(mmt_store_db(s),
-				"SELECT id, kernel_release, arch, tag, hostname, guest, started_ns"
-				" FROM runs ORDER BY started_ns, id",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
-			r = realloc(*rows, (size_t)(cap = cap ? cap * 2 : 64) * sizeof(*r));
-			if (!r) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			*rows = r;
+			int64_t *p = realloc(*ids, sizeof(*p) * (size_t)(cap = cap ? cap * 2 : 16));
+
+			if (!p)
+				return -ENOMEM;
+			*ids = p;
 		}
-		r = &(*rows)[(*n)++];
-		r->id = sqlite3_column_int64(st, 0);
-		copy_col(st, 1, r->kernel, sizeof(r->kernel));
-		copy_col(st, 2, r->arch, sizeof(r->arch));
-		copy_col(st, 3, r->tag, sizeof(r->tag));
-		copy_col(st, 4, r->host, sizeof(r->host));
-		r->guest = sqlite3_column_int(st, 5);
-		r->started_ns = (uint64_t)sqlite3_column_int64(st, 6);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	free(*rows);
-	*rows = NULL;
-	*n = 0;
-	return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* Append the distinct values of one field to err: "kernels 6.1.0-56-amd64 (3), ...". */
-static void say_distinct(const struct run_row *rows, int n, size_t off, const char *what, char *err,
-			 size_t errlen)
+int mmt_sel_runs(struct mmt_store *s, const struct mmt_sel *sel, int64_t **ids, int *n)
 {
-	size_t len = strlen(err);
-	int i, k, count, shown = 0;
-
-	len += (size_t)snprintf(err + len, len < errlen ? errlen - len : 0, "; %s", what);
-	for (i = 0; i < n && len < errlen; i++) {
-		const char *v = (const char *)&rows[i] + off;
-
-		for (k = 0; k < i; k++)
-			if (!strcmp((const char *)&rows[k] + off, v))
-				break;
-		if (k < i)
-			continue;
-		for (count = 0, k = i; k < n; k++)
-			count += !strcmp((const char *)&rows[k] + off, v);
-		len += (size_t)snprintf(err + len, len < errlen ? errlen - len : 0, "%s'%s' (%d)",
-					shown++ ? ", " : " ", v, count);
-	}
-}
-
-static void say_store(const struct mmt_sel *sel, const struct run_row *rows, int n, char *err,
-		      size_t errlen)
-{
-	int64_t lo = INT64_MAX, hi = 0;
-	int i;
-
-	if (!n) {
-		snprintf(err, errlen, "selector '%s' matches no run: the store has no runs",
-			 sel->text);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		lo = rows[i].id < lo ? rows[i].id : lo;
-		hi = rows[i].id > hi ? rows[i].id : hi;
-	}
-	snprintf(err, errlen,
-		 "selector '%s' matches no run; the store has %d runs, ids %" PRId64 "-%" PRId64,
-		 sel->text, n, lo, hi);
-	say_distinct(rows, n, offsetof(struct run_row, kernel), "kernels", err, errlen);
-	say_distinct(rows, n, offsetof(struct run_row, arch), "arches", err, errlen);
-	say_distinct(rows, n, offsetof(struct run_row, tag), "tags", err, errlen);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-int mmt_sel_runs(struct mmt_store *s, const struct mmt_sel *sel, int64_t **ids, int *n, char *err,
-		 size_t errlen)
-{
-	struct run_row *rows;
-	long last = sel_last(sel);
-	int nrows, i, rc;
+	char sql[4096] = "SELECT id FROM runs ORDER BY id";
+	sqlite3_stmt *st;
+	char where[3584];
+	int rc;
 
 	*ids = NULL;
 	*n = 0;
-	rc = load_rows(s, &rows, &nrows);
+	if (sel) {
+		rc = mmt_sel_where(sel, NULL, where, sizeof(where));
+		if (rc)
+			return rc;
+		snprintf(sql, sizeof(sql), "SELECT id FROM runs WHERE %s ORDER BY id", where);
+	}
+	if (sqlite3_prepare_v2(mmt_store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sel)
+		mmt_sel_bind(sel, st, 1);
+	rc = collect_ids(st, ids, n);
+	sqlite3_finalize(st);
 	if (rc) {
-		snprintf(err, errlen, "cannot read the runs: %s", mmt_store_errmsg(s));
-		return rc;
-	}
-	*ids = malloc((size_t)(nrows ? nrows : 1) * sizeof(**ids));
-	if (!*ids) {
-		free(rows);
-		return -ENOMEM;
-	}
-	/* Newest first, so that last=N keeps the first N that match. */
-	for (i = nrows - 1; i >= 0 && (!last || *n < last); i--)
-		if (sel_holds(sel, &rows[i]))
-			(*ids)[(*n)++] = rows[i].id;
-	if (!*n) {
-		say_store(sel, rows, nrows, err, errlen);
 		free(*ids);
 		*ids = NULL;
-		free(rows);
-		return -ENOENT;
+		*n = 0;
 	}
-	qsort(*ids, (size_t)*n, sizeof(**ids), cmp_id);
-	free(rows);
+	return rc;
+}
+
+/* ---- grouping ----------------------------------------------------------- */
+
+static const char *const by_names[] = {"sel", "run", "kernel", "arch", "tag", "host", "guest"};
+
+const char mmt_sel_by_names[] = "sel, run, kernel, arch, tag, host, guest";
+
+int mmt_sel_parse_by(const char *text, unsigned *by, char *err, size_t errlen)
+{
+	const char *p = text;
+	size_t i, n;
+
+	*by = 0;
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < MMT_ARRAY_SIZE(by_names); i++)
+			if (strlen(by_names[i]) == n && !strncmp(by_names[i], p, n))
+				break;
+		if (i == MMT_ARRAY_SIZE(by_names)) {
+			snprintf(err, errlen, "bad grouping field '%.*s' in '%s'; valid: %s",
+				 (int)n, p, text, mmt_sel_by_names);
+			return -EINVAL;
+		}
+		*by |= 1u << i;
+		p += n + (p[n] == ',');
+	}
+	if (!*by) {
+		snprintf(err, errlen, "empty grouping; valid fields: %s", mmt_sel_by_names);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+static void group_field(unsigned field, const char *sel, int64_t run_id,
+			const struct mmt_run_info *ri, char *buf, size_t len)
+{
+	switch (field) {
+	case MMT_BY_SEL:
+		snprintf(buf, len, "%s", sel && *sel ? sel : "all");
+		break;
+	case MMT_BY_RUN:
+		snprintf(buf, len, "run %" PRId64, run_id);
+		break;
+	case MMT_BY_KERNEL:
+		snprintf(buf, len, "%s", ri->kernel_release);
+		break;
+	case MMT_BY_ARCH:
+		snprintf(buf, len, "%s", ri->arch);
+		break;
+	case MMT_BY_TAG:
+		snprintf(buf, len, "%s", ri->tag[0] ? ri->tag : "(no tag)");
+		break;
+	case MMT_BY_HOST:
+		snprintf(buf, len, "%s", ri->hostname);
+		break;
+	case MMT_BY_GUEST:
+		snprintf(buf, len, "%s", ri->guest ? "guest" : "host");
+		break;
+	}
+}
+
+void mmt_sel_group_name(unsigned by, const char *sel, int64_t run_id, const struct mmt_run_info *ri,
+			char *buf, size_t len)
+{
+	char field[256];
+	size_t used = 0;
+	unsigned f;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (f = 1; f <= MMT_BY_GUEST; f <<= 1) {
+		if (!(by & f))
+			continue;
+		group_field(f, sel, run_id, ri, field, sizeof(field));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "/" : "", field);
+		if (used >= len)
+			return; /* truncated, still NUL-terminated */
+	}
 }

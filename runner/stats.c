@@ -269,6 +269,7 @@ double mmt_mwu_cdf(size_t n1, size_t n2, double u)
 
 struct ranked {
 	double v;
+	double rank; /* midrank, once ranked */
 	int first; /* from x */
 };
 
@@ -290,9 +291,11 @@ static void rank_sum(struct ranked *all, size_t n, double *r1, double *tie_sum)
 		for (j = i + 1; j < n && all[j].v == all[i].v; j++)
 			;
 		rank = (double)(i + 1 + j) / 2; /* ranks i+1 .. j share their mean */
-		for (k = i; k < j; k++)
+		for (k = i; k < j; k++) {
+			all[k].rank = rank;
 			if (all[k].first)
 				*r1 += rank;
+		}
 		t = (double)(j - i);
 		*tie_sum += t * t * t - t;
 		i = j;
@@ -316,6 +319,31 @@ static void mwu_normal(struct mmt_mwu *r, double n1, double n2, double tie_sum)
 	r->p = mmt_normal_p2(r->z);
 }
 
+/*
+ * With ties and few values, the exact permutation distribution of U under the
+ * midranks: every choice of n1 of the n values as "x" (Gosper's hack walks the
+ * n-bit masks with n1 bits set; C(20, 10) = 184756 at most).
+ */
+static double mwu_perm_p(const struct ranked *all, size_t n, size_t n1, double u1)
+{
+	double base = (double)n1 * (double)(n1 + 1) / 2, le = 0, ge = 0, total = 0, u;
+	uint32_t mask = (1u << n1) - 1, c, rr;
+	size_t i;
+
+	while (mask < (1u << n)) {
+		for (u = -base, i = 0; i < n; i++)
+			if (mask & (1u << i))
+				u += all[i].rank;
+		total++;
+		le += u <= u1 + 1e-9;
+		ge += u >= u1 - 1e-9;
+		c = mask & -mask;
+		rr = mask + c;
+		mask = (((rr ^ mask) >> 2) / c) | rr;
+	}
+	return fmin(1.0, 2 * fmin(le, ge) / total);
+}
+
 int mmt_mwu(const double *x, size_t n1, const double *y, size_t n2, struct mmt_mwu *r)
 {
 	struct ranked *all;
@@ -337,11 +365,15 @@ int mmt_mwu(const double *x, size_t n1, const double *y, size_t n2, struct mmt_m
 		}
 	}
 	rank_sum(all, n1 + n2, &r1, &tie_sum);
-	free(all);
 	r->u1 = r1 - (double)n1 * (double)(n1 + 1) / 2;
 	r->u2 = (double)n1 * (double)n2 - r->u1;
 	r->ties = tie_sum > 0;
 	mwu_normal(r, (double)n1, (double)n2, tie_sum);
+	if (r->ties && n1 + n2 <= MMT_MWU_PERM_MAX) {
+		r->p = mwu_perm_p(all, n1 + n2, n1, r->u1);
+		r->exact = 1;
+	}
+	free(all);
 	if (r->ties || n1 > MMT_MWU_EXACT_MAX || n2 > MMT_MWU_EXACT_MAX)
 		return 0;
 	/* Symmetric null: P(U >= u1) = P(U <= u2). */

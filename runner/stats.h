@@ -59,7 +59,10 @@ double mmt_t_quantile(double p, double df);
  * u1 counts the pairs (x_i, y_j) with x_i > y_j, ties counting one half (so
  * u1 + u2 = n1 n2), as scipy.stats.mannwhitneyu reports it. Without ties and with
  * both samples at most MMT_MWU_EXACT_MAX long, p comes from the exact null
- * distribution of U: p = 2 min(P(U <= u1), P(U >= u1)), capped at 1. Otherwise
+ * distribution of U: p = 2 min(P(U <= u1), P(U >= u1)), capped at 1. With ties
+ * and at most MMT_MWU_PERM_MAX values in all, the same from the exact
+ * permutation distribution of U over the midranks (every split enumerated):
+ * few per-job values, quantized to histogram buckets, tie often. Otherwise
  * from the normal approximation with the tie correction of the variance,
  *   sigma^2 = n1 n2 / 12 ((n + 1) - sum(t^3 - t) / (n (n - 1))),
  * over the tied groups of sizes t, and a continuity correction of 1/2:
@@ -67,6 +70,7 @@ double mmt_t_quantile(double p, double df);
  * All values equal: z = 0, p = 1.
  */
 #define MMT_MWU_EXACT_MAX 20
+#define MMT_MWU_PERM_MAX 20
 
 struct mmt_mwu {
 	double u1, u2;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct guest {
 	size_t conlen;
 	uint64_t t0, t_end;
 	int killed, status;
+	int noise; /* boot lines of the emulated machine, not failed on */
 	char qemu_cmd[16384];
 };
 
@@ -619,6 +621,22 @@ static int next_seq(struct mmt_wire *w, struct guest *g)
 	return max + 1;
 }
 
+/* A boot line the emulated machine causes (g->arch->machine_noise): kept in vm.json. */
+static int machine_noise(struct guest *g, const char *text)
+{
+	regex_t re;
+	int hit;
+
+	if (!g->arch->machine_noise ||
+	    regcomp(&re, g->arch->machine_noise, REG_EXTENDED | REG_NOSUB))
+		return 0;
+	hit = !regexec(&re, text, 0, NULL, 0);
+	regfree(&re);
+	if (hit)
+		g->noise++;
+	return hit;
+}
+
 /* How the guest ended, when that ended a job. */
 static void death(struct guest *g, struct mmt_job_result *j, const char *where)
 {
@@ -656,6 +674,8 @@ static int amend(struct guest *g, struct mmt_wire *w)
 			j->nnotes = 1;
 	}
 	for (i = 0; i < c->nsplat; i++) {
+		if (!c->splat[i].job && machine_noise(g, c->splat[i].text))
+			continue;
 		j = c->splat[i].job ? job_of(w, c->splat[i].job) : NULL;
 		if (!j && !outside)
 			outside = synth_job(w, next_seq(w, g), c->njobs ? "guest" : "guest-boot");
@@ -707,12 +727,12 @@ static char *vm_json(struct guest *g)
 	fprintf(f,
 		"{\"arch\":\"%s\",\"image\":\"%s\",\"kernel\":\"%s\",\"timeout_s\":%lld,"
 		"\"killed\":%d,\"qemu_status\":%d,\"boot_s\":%.3f,\"first_job_s\":%.3f,"
-		"\"total_s\":%.3f,\"guest_exit\":%d,\"qemu\":\"",
+		"\"total_s\":%.3f,\"guest_exit\":%d,\"machine_noise_lines\":%d,\"qemu\":\"",
 		g->arch->name, g->image, g->have_k ? g->k.release : "",
 		(long long)(g->timeout_ns / 1000000000ll), g->killed, g->status,
 		g->con.booted ? (double)(g->con.boot_ns - g->t0) / 1e9 : -1.0,
 		g->con.njobs ? (double)(g->con.jobs[0].start_ns - g->t0) / 1e9 : -1.0,
-		(double)(g->t_end - g->t0) / 1e9, g->con.exit_code);
+		(double)(g->t_end - g->t0) / 1e9, g->con.exit_code, g->noise);
 	for (const char *p = g->qemu_cmd; *p; p++)
 		fprintf(f, *p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
 	fputs("\"}", f);

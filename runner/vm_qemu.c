@@ -24,8 +24,9 @@ static const struct mmt_vm_arch arches[] = {
 	 "/dev/vport0p1", 0},
 	{"aarch64", "arm64", "qemu-system-aarch64", "virt", "cortex-a72", "ttyAMA0",
 	 "/dev/vport0p1", 1},
+	/* QEMU's pseries starts with an empty NVRAM, which the kernel reports. */
 	{"ppc64le", "ppc64el", "qemu-system-ppc64", "pseries,x-vof=on", "power9", "hvc0",
-	 "/dev/hvc1", 1},
+	 "/dev/hvc1", 1, "nvram corruption detected: 0-length partition"},
 };
 
 static const struct {
@@ -147,7 +148,17 @@ int mmt_vm_cmdline(const struct mmt_vm_cfg *c, char **argv, char *buf, size_t le
 	add(&a, "-cpu");
 	add(&a, "%s", c->cpu ? c->cpu : c->arch->cpu);
 	add(&a, "-smp");
-	add(&a, "%d", c->smp);
+	/*
+	 * A socket per node: CPUs of one socket split over nodes make the guest
+	 * warn at boot (topology_sane), which would fail the run.
+	 */
+	if (c->numa_nodes > 1 && c->smp % c->numa_nodes == 0)
+		add(&a, "%d,sockets=%d,cores=%d,threads=1", c->smp, c->numa_nodes,
+		    c->smp / c->numa_nodes);
+	else if (c->numa_nodes > 1)
+		add(&a, "%d,sockets=%d,cores=1,threads=1", c->smp, c->smp);
+	else
+		add(&a, "%d", c->smp);
 	add(&a, "-m");
 	if (c->maxmem_mb > c->mem_mb)
 		add(&a, "%ldM,slots=%d,maxmem=%ldM", c->mem_mb, c->slots ? c->slots : 4,

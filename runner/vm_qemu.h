@@ -19,6 +19,11 @@ struct mmt_vm_arch {
 	const char *console; /* the guest's console device */
 	const char *results; /* the guest's device for the results channel */
 	int numa; /* the machine takes -numa nodes */
+	/*
+	 * Kernel lines the emulated machine itself causes at boot (an extended
+	 * regex, or NULL): not the kernel under test misbehaving.
+	 */
+	const char *machine_noise;
 };
 
 /* By name or alias (amd64, arm64, ppc64el, powerpc64le, ...); NULL if unknown. */

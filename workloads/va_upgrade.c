@@ -96,9 +96,15 @@ static const struct va_window va_windows[] = {
 #define VA_ARCH "ppc64"
 #define VA_GUARD 0
 #define VA_DEFAULT_BITS 47
+/*
+ * Hash MMU slices take a hint at 128T as "large" (addr >= the window); radix
+ * uses the generic arch_get_mmap_end (addr > DEFAULT_MAP_WINDOW, which is
+ * exactly 128T there), so the same hint stays low: see radix_mmu().
+ */
 static const struct va_window va_windows[] = {
 	{"47->52 (128T->4P slices)", 47, 52, 48, E_EXACT, E_LOW, E_HIGH},
 };
+#define VA_AT_DEPENDS_ON_MMU 1
 #elif defined(__s390x__)
 #define VA_ARCH "s390x"
 #define VA_GUARD 0
@@ -461,10 +467,35 @@ static uintptr_t case_hint(const struct va_ctx *c, const struct va_window *win, 
 	return 0;
 }
 
+#ifdef VA_AT_DEPENDS_ON_MMU
+/* "MMU : Radix" in /proc/cpuinfo (ppc64 picks hash or radix at boot). */
+static int radix_mmu(void)
+{
+	static int radix = -1;
+	char line[256];
+	FILE *f;
+
+	if (radix >= 0)
+		return radix;
+	radix = 0;
+	f = fopen("/proc/cpuinfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "MMU", 3) && strstr(line, "Radix"))
+			radix = 1;
+	if (f)
+		fclose(f);
+	return radix;
+}
+#endif
+
 static int case_expect(const struct va_window *win, const struct va_case *cs, int up)
 {
 	int e = up ? cs->up : cs->flat;
 
+#ifdef VA_AT_DEPENDS_ON_MMU
+	if (e == E_AT && radix_mmu())
+		return E_LOW;
+#endif
 	if (e == E_AT)
 		return win->at_up;
 	if (e == E_STRADDLE)

@@ -488,6 +488,7 @@ struct vma_iter {
 	char *inj_buf; /* inject: a whole maps text */
 	size_t inj_cap;
 	long max_vmas; /* what vm.max_map_count leaves for the arena */
+	long mem_vmas; /* what a quarter of the available memory holds */
 	long mmc;
 	int query_ok, check_rss;
 };
@@ -1138,18 +1139,36 @@ static long count_maps_lines(void)
 	return lines;
 }
 
-static int swap_total_kb(void)
+static long meminfo_kb(const char *key)
 {
-	char line[128];
-	long kb = 0;
+	char line[128], fmt[48];
+	long kb = -1;
 	FILE *f = fopen("/proc/meminfo", "re");
 
+	snprintf(fmt, sizeof(fmt), "%s: %%ld kB", key);
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "SwapTotal: %ld kB", &kb) == 1)
+		if (sscanf(line, fmt, &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
-	return kb > 0;
+	return kb;
+}
+
+static int swap_total_kb(void)
+{
+	return meminfo_kb("SwapTotal") > 0;
+}
+
+static long memory_vmas(struct vma_iter *vi)
+{
+	long avail = meminfo_kb("MemAvailable");
+	size_t vlen = (size_t)vi->o->vma_pages * (size_t)vi->w->pagesz;
+	size_t fit;
+
+	if (avail <= 0 || !vlen)
+		return vi->max_vmas;
+	fit = (size_t)avail * 1024 / 4 / (vi->w->nworkers ? vi->w->nworkers : 1) / vlen;
+	return fit < 16 ? 16 : fit > (size_t)vi->max_vmas ? vi->max_vmas : (long)fit;
 }
 
 /* Headroom: the process's own maps, two per thread (stack, guard), parking, slack. */
@@ -1170,6 +1189,7 @@ static int size_arena(struct vma_iter *vi)
 	if (vi->max_vmas < 16)
 		return mmt_worker_verdict(vi->w, MMT_SKIP, "vm.max_map_count %ld leaves %ld VMAs",
 					  vi->mmc, vi->max_vmas);
+	vi->mem_vmas = memory_vmas(vi);
 	return 0;
 }
 
@@ -1301,7 +1321,7 @@ static void run_sweep(struct vma_iter *vi)
 	int r;
 
 	for (p = 0; p < MMT_ARRAY_SIZE(points) && !mmt_should_stop(vi->w); p++) {
-		if (points[p] > vi->max_vmas) {
+		if (points[p] > vi->mem_vmas) {
 			snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
 				 " n%ld", points[p]);
 			continue;
@@ -1317,15 +1337,28 @@ static void run_sweep(struct vma_iter *vi)
 		mmt_metric(vi->w, key, us);
 	}
 	if (skipped[0])
-		mmt_note(vi->w, "sweep skipped%s: vm.max_map_count %ld leaves %ld VMAs", skipped,
-			 vi->mmc, vi->max_vmas);
+		mmt_note(vi->w, "sweep skipped%s: vm.max_map_count %ld leaves %ld VMAs, memory %ld",
+			 skipped, vi->mmc, vi->max_vmas, vi->mem_vmas);
 }
 
 /* ---- the main arena, threads, and the worker's own verification ---- */
 
+/*
+ * The default arena: most of max_map_count, but at most a quarter of the
+ * available memory over the workers (with 64K pages a VMA of a few pages is
+ * 16 times larger, and max_map_count's worth would not fit).
+ */
+static size_t default_vmas(struct vma_iter *vi)
+{
+	if (vi->mem_vmas < vi->max_vmas)
+		mmt_note(vi->w, "%ld VMAs, not %ld: a quarter of MemAvailable over %u worker(s)",
+			 vi->mem_vmas, vi->max_vmas, vi->w->nworkers);
+	return (size_t)vi->mem_vmas;
+}
+
 static int build_main(struct vma_iter *vi)
 {
-	size_t n = vi->o->vmas ? (size_t)vi->o->vmas : (size_t)vi->max_vmas;
+	size_t n = vi->o->vmas ? (size_t)vi->o->vmas : default_vmas(vi);
 	uint64_t t0 = mmt_ticks();
 	int r;
 

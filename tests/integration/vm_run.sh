@@ -58,6 +58,16 @@ expect_eq "splat" "$(q "select count(*) from failures f join jobs j on j.id = f.
 expect_eq "panic" "$(q "select count(*) from failures f join jobs j on j.id = f.job_id where \
 	j.run_id = $run and f.kind = 'kmsg' and f.detail like '%Kernel panic%'")" 1
 
+# --- a guest still busy at --timeout is killed by its PID: a hang in that job ---
+t0=$(date +%s)
+"$M" vm run -q --kernel "$KERNEL" --bin "$BIN" -w vma_iter:vmas=100 -d 60s --timeout 10s \
+	>"$T/out" 2>&1
+expect_eq "timeout exit" "$?" 1
+expect_match "killed at the timeout, not after the job" "$(($(date +%s) - t0))" '^(9|1[0-9])$'
+run=$(q "select id from runs order by id desc limit 1")
+expect_eq "hang in the job" "$(q "select j.seq || ' ' || j.workload || ' ' || f.kind from failures f \
+	join jobs j on j.id = f.job_id where j.run_id = $run")" "1 vma_iter hang"
+
 # --- a matrix of one kernel: a table row per kernel/arch/profile ---
 printf '[matrix]\nkernels = %s\nprofiles = %s\nduration = 1s\ntag = m\n' "$KERNEL" \
 	"$SRCDIR/profiles/smoke.ini" >"$T/m.ini"

@@ -162,6 +162,31 @@ static void test_mwu_larger(void)
 	CLOSE(r.p, 3.0235411600272784e-05, 1e-12);
 }
 
+/*
+ * Ties in small samples: the exact permutation distribution over the midranks,
+ * as an independent enumeration of every split computes it: {1,2,2,3} vs
+ * {3,4,4,5}: U1 = 0.5, p = 0.057142857 (8 of 70 splits as extreme, both
+ * tails); {10,10,11,11,12} vs {13,13,14,14,15}: complete separation, p = 2/252;
+ * {5,6,6,7,7,8} vs {6,7,8,8,9,9}: U1 = 7, p = 0.112554113.
+ */
+static void test_mwu_ties_small(void)
+{
+	double a[] = {1, 2, 2, 3}, b[] = {3, 4, 4, 5};
+	double c[] = {10, 10, 11, 11, 12}, d[] = {13, 13, 14, 14, 15};
+	double e[] = {5, 6, 6, 7, 7, 8}, f[] = {6, 7, 8, 8, 9, 9};
+	struct mmt_mwu r;
+
+	CHECK(mmt_mwu(a, 4, b, 4, &r) == 0);
+	CHECK(r.exact && r.ties);
+	CLOSE(r.u1, 0.5, 0);
+	CLOSE(r.p, 0.05714285714285714, 1e-12);
+	CHECK(mmt_mwu(c, 5, d, 5, &r) == 0);
+	CLOSE(r.p, 0.007936507936507936, 1e-12);
+	CHECK(mmt_mwu(e, 6, f, 6, &r) == 0);
+	CLOSE(r.u1, 7, 0);
+	CLOSE(r.p, 0.11255411255411256, 1e-12);
+}
+
 static void test_mwu_edges(void)
 {
 	double same[] = {3, 3, 3}, x[30], y[30];
@@ -279,6 +304,7 @@ int main(void)
 	test_mwu_scipy_doc();
 	test_mwu_tortoise();
 	test_mwu_larger();
+	test_mwu_ties_small();
 	test_mwu_edges();
 	test_bootstrap();
 	return check_done();

@@ -104,6 +104,7 @@ static void test_cmdline(void)
 	CHECK(has(argv, "-m", "1024M,slots=4,maxmem=4096M"));
 	CHECK(has(argv, "-object", "memory-backend-ram,id=ram1,size=512M"));
 	CHECK(has(argv, "-numa", "node,nodeid=1,cpus=1-1,memdev=ram1"));
+	CHECK(has(argv, "-smp", "2,sockets=2,cores=1,threads=1"));
 
 	c.numa_nodes = 0;
 	c.arch = mmt_vm_arch_find("s390x");
