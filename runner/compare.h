@@ -158,6 +158,12 @@ void mmt_compare_free(struct mmt_compare *c);
 int mmt_compare_text(const struct mmt_compare *c, FILE *out);
 /* Everything as JSON (a new reference, put by the caller); NULL without memory. */
 struct json_object *mmt_compare_to_json(const struct mmt_compare *c);
+/*
+ * The tables in the shape html.h's comparison section takes (a table per
+ * workload, a row per status, failure kind and op metric, marked regression,
+ * improvement or unchanged), for mmt_html_report(). NULL without memory.
+ */
+struct json_object *mmt_compare_to_html(const struct mmt_compare *c);
 /* mmt_compare_to_json(), pretty-printed to out. */
 int mmt_compare_json(const struct mmt_compare *c, FILE *out);
 

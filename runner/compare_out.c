@@ -404,6 +404,117 @@ struct json_object *mmt_compare_to_json(const struct mmt_compare *c)
 	return doc;
 }
 
+/* ---- for the HTML report ---------------------------------------------- */
+
+static const char *html_mark(int mark)
+{
+	return mark == MMT_CMP_REGRESSION ? "regression"
+	       : mark == MMT_CMP_IMPROVED ? "improvement"
+	       : mark == MMT_CMP_SAME	  ? "unchanged"
+					  : NULL;
+}
+
+static void html_row(struct json_object *rows, const char *const cells[8], int mark)
+{
+	struct json_object *r = json_object_new_object(), *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < 8; i++)
+		json_object_array_add(a, json_object_new_string(cells[i]));
+	jset(r, "cells", a);
+	if (html_mark(mark))
+		jset(r, "mark", json_object_new_string(html_mark(mark)));
+	json_object_array_add(rows, r);
+}
+
+static void html_metric(struct json_object *rows, const char *op, const struct mmt_cmp_row *r)
+{
+	char b[24], c[24], ch[24], test[128], fl[24];
+	const char *cells[8] = {op, mmt_cmp_metric_name(r->metric), b, c, ch, test,
+				fl, mmt_cmp_mark_name(r->mark)};
+
+	fmt_value(r->metric, r->base, b, sizeof(b));
+	fmt_value(r->metric, r->cand, c, sizeof(c));
+	snprintf(ch, sizeof(ch), isnan(r->change_pct) ? "-" : "%+.1f%%", r->change_pct);
+	if (r->why)
+		snprintf(test, sizeof(test), "%s", r->why);
+	else if (r->metric == MMT_CMP_OPS_S)
+		snprintf(test, sizeof(test), "p=%.2g, jobs p=%.2g", r->p, r->job_p);
+	else
+		snprintf(test, sizeof(test), "CI [%+.1f%%, %+.1f%%], jobs p=%.2g", r->ci_lo,
+			 r->ci_hi, r->job_p);
+	snprintf(fl, sizeof(fl), "%.1f%%", r->floor_pct);
+	html_row(rows, cells, r->mark);
+}
+
+static struct json_object *html_table(const struct mmt_cmp_workload *w)
+{
+	static const char *const cols[] = {"op",     "metric", "baseline", "candidate",
+					   "change", "test",   "floor",	   "mark"};
+	struct json_object *t = json_object_new_object(), *a = json_object_new_array();
+	struct json_object *rows = json_object_new_array();
+	char title[160], b[24], c[24], name[48];
+	const char *cells[8] = {"", "status", b, c, "", "", "", ""};
+	int i, m, k;
+
+	snprintf(title, sizeof(title), "%s%s%s", w->workload, w->label[0] ? ":" : "", w->label);
+	jset(t, "title", json_object_new_string(title));
+	for (i = 0; i < 8; i++)
+		json_object_array_add(a, json_object_new_string(cols[i]));
+	jset(t, "columns", a);
+	fmt_status(&w->base, b, sizeof(b));
+	fmt_status(&w->cand, c, sizeof(c));
+	cells[7] = mmt_cmp_mark_name(w->status_mark);
+	html_row(rows, cells, w->status_mark);
+	for (k = 0; k < MMT_FK__COUNT; k++) {
+		if (!w->base.kind_jobs[k] && !w->cand.kind_jobs[k])
+			continue;
+		snprintf(name, sizeof(name), "failures %s (jobs)", mmt_fail_kind_name(k));
+		snprintf(b, sizeof(b), "%d/%d", w->base.kind_jobs[k], w->base.jobs);
+		snprintf(c, sizeof(c), "%d/%d", w->cand.kind_jobs[k], w->cand.jobs);
+		cells[1] = name;
+		cells[7] = mmt_cmp_mark_name(w->kind_mark[k]);
+		html_row(rows, cells, w->kind_mark[k]);
+	}
+	for (i = 0; w->base.jobs && w->cand.jobs && i < w->nops; i++)
+		for (m = 0; m < MMT_CMP__METRICS; m++)
+			html_metric(rows, w->ops[i].name, &w->ops[i].row[m]);
+	jset(t, "rows", rows);
+	return t;
+}
+
+struct json_object *mmt_compare_to_html(const struct mmt_compare *c)
+{
+	struct json_object *doc = json_object_new_object(), *tables = json_object_new_array();
+	struct json_object *notes = json_object_new_array();
+	char title[600], note[256];
+	int i;
+
+	if (!doc || !tables || !notes) {
+		json_object_put(doc);
+		json_object_put(tables);
+		json_object_put(notes);
+		return NULL;
+	}
+	snprintf(title, sizeof(title), "%s vs %s", c->base.selector, c->cand.selector);
+	jset(doc, "title", json_object_new_string(title));
+	jset(doc, "baseline", json_object_new_string(c->base.selector));
+	jset(doc, "candidate", json_object_new_string(c->cand.selector));
+	for (i = 0; i < c->nwl; i++)
+		json_object_array_add(tables, html_table(&c->wl[i]));
+	jset(doc, "tables", tables);
+	snprintf(note, sizeof(note), "%d regressions, %d improvements; %d metrics tested",
+		 c->regressions, c->improvements, c->ntested);
+	json_object_array_add(notes, json_object_new_string(note));
+	snprintf(note, sizeof(note),
+		 "marked when p < %g (ops/s) or the %g%% bootstrap interval excludes 0, the jobs "
+		 "differ (jobs p < %g) and the change is above the floor",
+		 c->opts.alpha, (1 - c->opts.alpha) * 100, c->opts.alpha);
+	json_object_array_add(notes, json_object_new_string(note));
+	jset(doc, "notes", notes);
+	return doc;
+}
+
 int mmt_compare_json(const struct mmt_compare *c, FILE *out)
 {
 	struct json_object *doc = mmt_compare_to_json(c);

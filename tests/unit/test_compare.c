@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "compare.h"
+#include "html.h"
 #include "select.h"
 #include "stats.h"
 #include "store.h"
@@ -391,6 +392,16 @@ static void test_read_only_and_json(void)
 	v = json_object_array_get_idx(
 		json_object_object_get(json_object_object_get(doc, "baseline"), "runs"), 0);
 	CHECK_STR(json_object_get_string(json_object_object_get(v, "kernel")), "6.1.0-56-amd64");
+	json_object_put(doc);
+	/* The HTML report's comparison section accepts the tables as they are. */
+	doc = mmt_compare_to_html(c);
+	f = open_memstream(&buf, &len);
+	CHECK(mmt_html_comparison(doc, f) == 0);
+	fclose(f);
+	CHECK_CONTAINS(buf, "fault");
+	CHECK_CONTAINS(buf, "REGRESSION");
+	free(buf);
+	buf = NULL;
 	json_object_put(doc);
 	f = open_memstream(&buf, &len);
 	CHECK(mmt_compare_text(c, f) == 0);
