@@ -8,6 +8,7 @@ int mmt_cmd_list(int argc, char **argv);
 int mmt_cmd_restore(int argc, char **argv, const char *default_db);
 int mmt_cmd_topo(int argc, char **argv);
 int mmt_cmd_report(int argc, char **argv, const char *default_db);
+int mmt_cmd_compare(int argc, char **argv, const char *default_db);
 int mmt_cmd_vm(int argc, char **argv);
 int mmt_cmd_vm_run(int argc, char **argv);
 int mmt_cmd_vm_matrix(int argc, char **argv);

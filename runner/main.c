@@ -25,6 +25,7 @@ static const char usage[] =
 	"  list [WORKLOAD]                              workloads; a workload's options and needs\n"
 	"  topo [--synthetic DESC|XML]                  the topology and each placement's plan\n"
 	"  report [RUN-ID|latest] [--json]              a stored run, job by job\n"
+	"  compare --baseline SEL --candidate SEL       regressions between two sets of runs\n"
 	"  plot [SEL...] --out DIR                      gnuplot plots of stored runs across "
 	"kernels/arches\n"
 	"  html [SEL...] --out DIR                      a self-contained HTML report with those "
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 		return mmt_cmd_topo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return mmt_cmd_report(argc - 1, argv + 1, mmt_default_db());
+	if (!strcmp(cmd, "compare"))
+		return mmt_cmd_compare(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "plot") || !strcmp(cmd, "html"))
 		return mmt_cmd_plot(argc - 1, argv + 1, mmt_default_db());
 	if (!strcmp(cmd, "import"))
@@ -91,8 +94,8 @@ int main(int argc, char **argv)
 		return argc > 1 ? 0 : 2;
 	}
 	fprintf(stderr,
-		"mmtorture: unknown command '%s'; valid: run, list, topo, report, plot, html, "
-		"import, restore, vm, help\n",
+		"mmtorture: unknown command '%s'; valid: run, list, topo, report, compare, plot, "
+		"html, import, restore, vm, help\n",
 		cmd);
 	return 2;
 }

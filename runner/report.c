@@ -112,6 +112,16 @@ static const char *fmt_num(double r, char *buf, size_t len)
 	return buf;
 }
 
+const char *mmt_fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	return fmt_ns(ns, buf, len);
+}
+
+const char *mmt_fmt_num(double r, char *buf, size_t len)
+{
+	return fmt_num(r, buf, len);
+}
+
 /* A run's length: "42.0s", "1h02m03s". */
 static const char *fmt_span(uint64_t ns, char *buf, size_t len)
 {

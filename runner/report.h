@@ -2,6 +2,7 @@
 #ifndef MMT_REPORT_H
 #define MMT_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,5 +18,10 @@ int mmt_report_text(struct mmt_store *s, int64_t run_id, FILE *out);
 int mmt_report_json(struct mmt_store *s, int64_t run_id, FILE *out);
 /* The end-of-run table: a row per job (workload, status, ops/s, p50/p99 of each op, failures). */
 int mmt_report_summary(struct mmt_store *s, int64_t run_id, FILE *out);
+
+/* Three significant digits with a unit: 812ns, 4.41us, 12.0ms, 301s. */
+const char *mmt_fmt_ns(uint64_t ns, char *buf, size_t len);
+/* A rate or a count, three significant digits: 0.50, 812, 4.41k, 12.0M. */
+const char *mmt_fmt_num(double r, char *buf, size_t len);
 
 #endif

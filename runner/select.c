@@ -12,12 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
 #include "mmt.h"
 
-enum kind { KIND_IDS, KIND_LAST, KIND_PREFIX, KIND_GLOB, KIND_BOOL, KIND_ENUM };
+enum kind {
+	KIND_IDS,
+	KIND_LAST,
+	KIND_PREFIX,
+	KIND_GLOB,
+	KIND_BOOL,
+	KIND_ENUM,
+	KIND_SINCE,
+	KIND_UNTIL
+};
 
 struct keydef {
 	const char *name;
@@ -37,9 +47,12 @@ static const struct keydef keys[] = {
 	{"profile", "profile", KIND_GLOB, "a profile path or a glob (*smoke*)"},
 	{"guest", "guest", KIND_BOOL, "0, 1"},
 	{"status", "status", KIND_ENUM, "complete, incomplete, interrupted"},
+	{"since", "started_ns", KIND_SINCE, "a start time, YYYY-MM-DD[THH:MM[:SS]] in UTC"},
+	{"until", "started_ns", KIND_UNTIL, "a start time, YYYY-MM-DD[THH:MM[:SS]] in UTC"},
 };
 
-const char mmt_sel_keys[] = "run, last, uuid, kernel, arch, tag, host, profile, guest, status";
+const char mmt_sel_keys[] =
+	"run, last, uuid, kernel, arch, tag, host, profile, guest, status, since, until";
 
 static const char *const statuses[] = {"complete", "incomplete", "interrupted", NULL};
 
@@ -146,8 +159,54 @@ static int parse_enum(struct value *v, char *s)
 	return -EINVAL;
 }
 
+/*
+ * YYYY-MM-DD[(T| )HH:MM[:SS]] in UTC -> ns since the epoch in *ns; *span is what
+ * the text names (a day, a minute, a second), so that until= takes all of it.
+ */
+static int parse_time(const char *s, int64_t *ns, int64_t *span)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	struct tm tm = {0};
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		return -EINVAL;
+	*span = 86400;
+	if (s[n] == 'T' || s[n] == ' ') {
+		s += n + 1;
+		n = 0;
+		if (sscanf(s, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+			return -EINVAL;
+		*span = 60;
+		if (s[n] == ':') {
+			s += n + 1;
+			n = 0;
+			if (sscanf(s, "%2d%n", &sec, &n) != 1 || n != 2)
+				return -EINVAL;
+			*span = 1;
+		}
+	}
+	if (s[n] || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+	    mi > 59 || sec < 0 || sec > 60)
+		return -EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ns = (int64_t)t * 1000000000;
+	*span *= 1000000000;
+	return 0;
+}
+
 static int parse_value(const struct keydef *k, struct value *v, char *s)
 {
+	int64_t span;
+
 	switch (k->kind) {
 	case KIND_IDS:
 		return parse_ids(v, s);
@@ -166,6 +225,13 @@ static int parse_value(const struct keydef *k, struct value *v, char *s)
 		return 0;
 	case KIND_ENUM:
 		return parse_enum(v, s);
+	case KIND_SINCE:
+		return parse_time(s, &v->lo, &span);
+	case KIND_UNTIL:
+		if (parse_time(s, &v->lo, &span))
+			return -EINVAL;
+		v->lo += span;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -200,8 +266,8 @@ static int add_value(struct mmt_sel *sel, char *s, char *err, size_t errlen)
 	if (!*s)
 		return bad(err, errlen, sel->text, "empty value for %s; valid: %s", t->key->name,
 			   t->key->valid);
-	if (t->key->kind == KIND_LAST && t->nvals)
-		return bad(err, errlen, sel->text, "last takes one value; valid: %s",
+	if (t->nvals && (t->key->kind == KIND_LAST || t->key->kind >= KIND_SINCE))
+		return bad(err, errlen, sel->text, "%s takes one value; valid: %s", t->key->name,
 			   t->key->valid);
 	if (parse_value(t->key, &t->vals[t->nvals], s))
 		return bad(err, errlen, sel->text, "bad %s '%s'; valid: %s", t->key->name, s,
@@ -327,6 +393,12 @@ static void value_sql(struct sqlbuf *b, const char *col, enum kind kind, const s
 	case KIND_ENUM:
 		put(b, "%s = ?", col);
 		break;
+	case KIND_SINCE:
+		put(b, "%s >= ?", col);
+		break;
+	case KIND_UNTIL:
+		put(b, "%s < ?", col);
+		break;
 	}
 }
 
@@ -368,6 +440,8 @@ static int bind_value(sqlite3_stmt *st, int i, enum kind kind, const struct valu
 		return i;
 	case KIND_LAST:
 	case KIND_BOOL:
+	case KIND_SINCE:
+	case KIND_UNTIL:
 		sqlite3_bind_int64(st, i++, v->lo);
 		return i;
 	case KIND_PREFIX:

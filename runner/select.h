@@ -17,7 +17,9 @@
  * prefix), kernel (kernel release), arch, tag, host (hostname), profile (its
  * path), guest (0|1), status (complete|incomplete|interrupted). kernel, arch,
  * tag, host and profile take globs (* ? [...], case-sensitive, as SQLite's
- * GLOB). A value cannot hold ',' or '='.
+ * GLOB). since and until (one value each) bound the run's start time,
+ * YYYY-MM-DD[THH:MM[:SS]] in UTC: since from that instant on, until through the
+ * whole day, minute or second named. A value cannot hold ',' or '='.
  *
  * A parsed selector becomes an SQL boolean expression over the runs table's
  * columns with '?' placeholders and the values to bind, or the list of run ids
@@ -35,7 +37,7 @@
 struct mmt_sel;
 struct sqlite3_stmt;
 
-/* "run, last, uuid, kernel, arch, tag, host, profile, guest, status" */
+/* "run, last, uuid, kernel, arch, tag, host, profile, guest, status, since, until" */
 extern const char mmt_sel_keys[];
 
 /* -EINVAL with err naming the bad piece and what is valid there. */

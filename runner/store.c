@@ -397,9 +397,9 @@ static int configure(struct mmt_store *s)
 	return rc;
 }
 
-static int open_db(struct mmt_store *s, const char *path, char *err, size_t errlen)
+static int open_db(struct mmt_store *s, const char *path, int ro, char *err, size_t errlen)
 {
-	int flags = SQLITE_OPEN_READWRITE, rc;
+	int flags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE, rc;
 	struct stat sb;
 
 	if (stat(path, &sb) == 0) {
@@ -407,6 +407,9 @@ static int open_db(struct mmt_store *s, const char *path, char *err, size_t errl
 			snprintf(err, errlen, "%s: is a directory, not a results store", path);
 			return -EISDIR;
 		}
+	} else if (errno == ENOENT && ro) {
+		snprintf(err, errlen, "%s: no such file (no runs recorded there yet?)", path);
+		return -ENOENT;
 	} else if (errno == ENOENT) {
 		rc = mmt_mkdir_parents(path);
 		if (rc) {
@@ -431,7 +434,7 @@ static int open_db(struct mmt_store *s, const char *path, char *err, size_t errl
 	return 0;
 }
 
-int mmt_store_open(struct mmt_store **out, const char *path, char *err, size_t errlen)
+static int store_open(struct mmt_store **out, const char *path, int ro, char *err, size_t errlen)
 {
 	struct mmt_store *s;
 	int rc;
@@ -444,16 +447,20 @@ int mmt_store_open(struct mmt_store **out, const char *path, char *err, size_t e
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	rc = open_db(s, path, err, errlen);
+	rc = open_db(s, path, ro, err, errlen);
 	if (!rc)
 		rc = check_schema(s, path, err, errlen);
+	if (rc == 1 && ro) {
+		snprintf(err, errlen, "%s: an empty database: no runs recorded", path);
+		rc = -ENOENT;
+	}
 	if (rc >= 0) {
 		int create = rc;
 
 		rc = configure(s);
 		if (!rc && create == 1)
 			rc = create_schema(s);
-		else if (!rc && create == 2 && !sqlite3_db_readonly(s->db, "main"))
+		else if (!rc && create == 2 && !ro && !sqlite3_db_readonly(s->db, "main"))
 			rc = upgrade_v1(s);
 		if (rc)
 			snprintf(err, errlen, "%s: cannot set up the results store: %s", path,
@@ -465,6 +472,16 @@ int mmt_store_open(struct mmt_store **out, const char *path, char *err, size_t e
 	}
 	*out = s;
 	return 0;
+}
+
+int mmt_store_open(struct mmt_store **out, const char *path, char *err, size_t errlen)
+{
+	return store_open(out, path, 0, err, errlen);
+}
+
+int mmt_store_open_ro(struct mmt_store **out, const char *path, char *err, size_t errlen)
+{
+	return store_open(out, path, 1, err, errlen);
 }
 
 void mmt_store_close(struct mmt_store *s)

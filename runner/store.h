@@ -24,6 +24,12 @@ struct mmt_store;
  * ...). Never modifies an existing database it cannot understand.
  */
 int mmt_store_open(struct mmt_store **s, const char *path, char *err, size_t errlen);
+/*
+ * Open an existing store read-only, for readers that must change nothing (compare):
+ * no file is created, no schema upgraded, no journal mode set. -ENOENT for a
+ * missing or empty file, else as mmt_store_open().
+ */
+int mmt_store_open_ro(struct mmt_store **s, const char *path, char *err, size_t errlen);
 void mmt_store_close(struct mmt_store *s);
 void *mmt_store_db(struct mmt_store *s); /* the sqlite3 handle, for report code */
 /* SQLite's message for the last failed call, for the command to print; "" if none. */

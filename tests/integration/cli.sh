@@ -12,7 +12,7 @@ need_root
 "$M" topo --synthetic "pack:2 numa:2 core:16 pu:2" --placement spread --workers 4 >"$T/topo" || fail "topo synthetic"
 grep -q '128 PUs' "$T/topo" || fail "synthetic summary: $(head -3 "$T/topo")"
 "$M" --help | grep -q 'report' || fail "--help"
-for c in run list topo report plot html import restore; do
+for c in run list topo report compare plot html import restore; do
 	"$M" $c --help >/dev/null || fail "$c --help"
 done
 

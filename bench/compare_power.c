@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * compare's power and false positives on real data (bench/compare_power.sh).
+ *
+ * usage: compare_power DB [TRIALS] [SHIFT_PCT] [PER_SIDE]
+ *
+ * The pool is every job of one workload stored in DB (real runs made on this
+ * machine). Each trial draws 2 x PER_SIDE distinct jobs at random, PER_SIDE to
+ * each side, and compares them twice through mmt_compare_jobs() with the
+ * command's defaults: as they are (A/A: anything marked is a false positive),
+ * and with every candidate latency made SHIFT_PCT percent slower (each bucket's
+ * midpoint scaled and put back into the histogram, min, max and sum scaled; the
+ * intervals untouched): an op's shift is detected when its p50 is marked
+ * REGRESSION. Prints a row per op and the totals.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "select.h"
+#include "stats.h"
+#include "store.h"
+
+#define MAX_OPS 64
+
+struct tally {
+	int testable; /* trials where the op's p50 could be tested */
+	int detected, p90_detected, wrong_sign;
+	int aa_p50, aa_any; /* A/A: p50 marked; any metric of the op marked */
+	double cv_sum, floor_sum; /* over A/A trials: p50's run-to-run CV and floor */
+};
+
+static struct tally tally[MAX_OPS];
+static int aa_metric[MMT_CMP__METRICS]; /* A/A trials where the metric is marked in some op */
+static char names[MAX_OPS][32];
+static int nnames;
+
+static int load_pool(const char *db, struct mmt_job_result **jobs, int *n)
+{
+	struct mmt_store *s;
+	struct mmt_job_result *one;
+	char err[512];
+	int64_t id = 0;
+	int rc, k, i;
+
+	rc = mmt_store_open_ro(&s, db, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "compare_power: %s\n", err);
+		return rc;
+	}
+	*jobs = NULL;
+	*n = 0;
+	/* Every run in the store: ids 1.. until one is missing. */
+	for (id = 1; mmt_store_load_jobs(s, id, &one, &k) == 0 && k > 0; id++) {
+		*jobs = realloc(*jobs, (size_t)(*n + k) * sizeof(**jobs));
+		for (i = 0; i < k; i++)
+			if (one[i].status == MMT_PASS)
+				(*jobs)[(*n)++] = one[i];
+			else
+				mmt_job_result_free(&one[i]);
+		free(one);
+	}
+	mmt_store_close(s);
+	return *n ? 0 : -ENOENT;
+}
+
+/* A copy of j whose op histograms are (1 + shift) times slower; intervals shared. */
+static void shifted(const struct mmt_job_result *j, double shift, struct mmt_job_result *out)
+{
+	int i;
+	unsigned k;
+
+	*out = *j;
+	out->ops = malloc((size_t)j->nops * sizeof(*out->ops));
+	for (i = 0; i < j->nops; i++) {
+		const struct mmt_hist *h = &j->ops[i].h;
+		struct mmt_hist *d = &out->ops[i].h;
+
+		out->ops[i] = j->ops[i];
+		memset(d->b, 0, sizeof(d->b));
+		for (k = 0; k < MMT_HIST_BUCKETS; k++) {
+			uint64_t mid = mmt_hist_bucket_lo(k) +
+				       (mmt_hist_bucket_hi(k) - mmt_hist_bucket_lo(k)) / 2;
+
+			if (h->b[k])
+				d->b[mmt_hist_bucket(
+					(uint64_t)llround((double)mid * (1 + shift)))] += h->b[k];
+		}
+		d->min = (uint64_t)llround((double)h->min * (1 + shift));
+		d->max = (uint64_t)llround((double)h->max * (1 + shift));
+		d->sum = (uint64_t)llround((double)h->sum * (1 + shift));
+	}
+}
+
+static int op_slot(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nnames; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	if (nnames == MAX_OPS)
+		return -1;
+	snprintf(names[nnames], sizeof(names[0]), "%s", name);
+	return nnames++;
+}
+
+static int any_mark(const struct mmt_cmp_op *op)
+{
+	int m;
+
+	for (m = 0; m < MMT_CMP__METRICS; m++)
+		if (op->row[m].mark == MMT_CMP_REGRESSION || op->row[m].mark == MMT_CMP_IMPROVED)
+			return 1;
+	return 0;
+}
+
+static void count_aa(const struct mmt_compare *c)
+{
+	int w, i, k, m, hit[MMT_CMP__METRICS] = {0};
+
+	for (w = 0; w < c->nwl; w++)
+		for (i = 0; i < c->wl[w].nops; i++) {
+			const struct mmt_cmp_op *op = &c->wl[w].ops[i];
+			const struct mmt_cmp_row *r = &op->row[MMT_CMP_P50];
+
+			if ((k = op_slot(op->name)) < 0)
+				continue;
+			tally[k].aa_p50 +=
+				r->mark == MMT_CMP_REGRESSION || r->mark == MMT_CMP_IMPROVED;
+			tally[k].aa_any += any_mark(op);
+			if (!isnan(r->cv_pct))
+				tally[k].cv_sum += r->cv_pct;
+			tally[k].floor_sum += r->floor_pct;
+			for (m = 0; m < MMT_CMP__METRICS; m++)
+				hit[m] |= op->row[m].mark == MMT_CMP_REGRESSION ||
+					  op->row[m].mark == MMT_CMP_IMPROVED;
+		}
+	for (m = 0; m < MMT_CMP__METRICS; m++)
+		aa_metric[m] += hit[m];
+}
+
+static void count_shift(const struct mmt_compare *c)
+{
+	int w, i, k;
+
+	for (w = 0; w < c->nwl; w++)
+		for (i = 0; i < c->wl[w].nops; i++) {
+			const struct mmt_cmp_op *op = &c->wl[w].ops[i];
+
+			if ((k = op_slot(op->name)) < 0)
+				continue;
+			tally[k].testable += op->row[MMT_CMP_P50].mark != MMT_CMP_UNTESTED;
+			tally[k].detected += op->row[MMT_CMP_P50].mark == MMT_CMP_REGRESSION;
+			tally[k].p90_detected += op->row[MMT_CMP_P90].mark == MMT_CMP_REGRESSION;
+			tally[k].wrong_sign += op->row[MMT_CMP_P50].mark == MMT_CMP_IMPROVED;
+		}
+}
+
+/* Partial Fisher-Yates: the first 2 * per of idx become a random draw. */
+static void draw(struct mmt_rng *r, int *idx, int n, int per)
+{
+	int i, k, t;
+
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	for (i = 0; i < 2 * per; i++) {
+		k = i + (int)mmt_rng_below(r, (uint64_t)(n - i));
+		t = idx[i];
+		idx[i] = idx[k];
+		idx[k] = t;
+	}
+}
+
+static void print_table(int trials, int aa_trials_marked, int njobs, int per, double shift)
+{
+	int i;
+
+	printf("pool %d jobs; %d trials of %d vs %d jobs; shift %+.0f%% on every candidate "
+	       "latency\n\n",
+	       njobs, trials, per, per, shift * 100);
+	printf("%-18s %8s %8s %9s %9s %9s %9s %9s\n", "op", "p50 CV", "floor", "testable",
+	       "p50 det.", "p90 det.", "A/A p50", "A/A any");
+	for (i = 0; i < nnames; i++) {
+		const struct tally *t = &tally[i];
+
+		printf("%-18s %7.1f%% %7.1f%% %8.0f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%%\n", names[i],
+		       t->cv_sum / trials, t->floor_sum / trials, 100.0 * t->testable / trials,
+		       100.0 * t->detected / trials, 100.0 * t->p90_detected / trials,
+		       100.0 * t->aa_p50 / trials, 100.0 * t->aa_any / trials);
+	}
+	printf("\nA/A trials with a metric marked in some op:");
+	for (i = 0; i < MMT_CMP__METRICS; i++)
+		printf("  %s %.1f%%", mmt_cmp_metric_name(i), 100.0 * aa_metric[i] / trials);
+	printf("\nA/A trials with anything marked (any op, any metric, failures): %d of %d = "
+	       "%.1f%%\n",
+	       aa_trials_marked, trials, 100.0 * aa_trials_marked / trials);
+}
+
+int main(int argc, char **argv)
+{
+	int trials = argc > 2 ? atoi(argv[2]) : 200, per = argc > 4 ? atoi(argv[4]) : 5;
+	double shift = (argc > 3 ? atof(argv[3]) : 10) / 100;
+	struct mmt_job_result *pool, b[64], c[64];
+	int npool, *idx, t, i, aa_marked = 0;
+	struct mmt_cmp_opts o;
+	struct mmt_compare *cmp;
+	struct mmt_rng r;
+	char err[512];
+
+	if (argc < 2 || load_pool(argv[1], &pool, &npool)) {
+		fprintf(stderr, "usage: compare_power DB [TRIALS] [SHIFT_PCT] [PER_SIDE]"
+				" (DB with passed jobs of one workload)\n");
+		return 2;
+	}
+	if (per < 2 || per > 64 || 2 * per > npool || trials < 1) {
+		fprintf(stderr, "compare_power: %d jobs in the pool; need 2 x %d\n", npool, per);
+		return 2;
+	}
+	mmt_cmp_opts_init(&o);
+	mmt_rng_seed(&r, 2026);
+	idx = malloc((size_t)npool * sizeof(*idx));
+	for (t = 0; t < trials; t++) {
+		draw(&r, idx, npool, per);
+		for (i = 0; i < per; i++) {
+			b[i] = pool[idx[i]];
+			c[i] = pool[idx[per + i]];
+		}
+		o.seed = (uint64_t)t + 1;
+		if (mmt_compare_jobs(b, per, c, per, &o, &cmp, err, sizeof(err)))
+			return fprintf(stderr, "compare_power: %s\n", err), 1;
+		count_aa(cmp);
+		aa_marked += cmp->regressions + cmp->improvements > 0;
+		mmt_compare_free(cmp);
+		for (i = 0; i < per; i++)
+			shifted(&pool[idx[per + i]], shift, &c[i]);
+		if (mmt_compare_jobs(b, per, c, per, &o, &cmp, err, sizeof(err)))
+			return fprintf(stderr, "compare_power: %s\n", err), 1;
+		count_shift(cmp);
+		mmt_compare_free(cmp);
+		for (i = 0; i < per; i++)
+			free(c[i].ops);
+	}
+	print_table(trials, aa_marked, npool, per, shift);
+	free(idx);
+	mmt_job_results_free(pool, npool);
+	return 0;
+}
