@@ -13,6 +13,9 @@
 
 #include "cmds.h"
 #include "compare.h"
+#include "html.h"
+#include "plot.h"
+#include "plotdata.h"
 #include "select.h"
 #include "store.h"
 
@@ -21,6 +24,7 @@ struct compare_args {
 	const char *base, *cand; /* selectors */
 	const char *json; /* JSON to this file ("-": stdout) */
 	const char *out; /* text to this file instead of stdout */
+	const char *html; /* the HTML report (tables, plots, runs) into this directory */
 	struct mmt_cmp_opts opts;
 };
 
@@ -30,7 +34,7 @@ static void compare_usage(FILE *f)
 		"usage: mmtorture compare --baseline SEL --candidate SEL [--workload W] [--db "
 		"PATH]\n"
 		"                         [--json FILE] [-o FILE] [--seed N] [--floor PCT]\n"
-		"                         [--alpha P]\n"
+		"                         [--alpha P] [--html DIR]\n"
 		"\n"
 		"Compare two sets of stored runs per workload and op: throughput (per-interval\n"
 		"ops/s, Mann-Whitney U) and latency p50/p90/p99/p99.9/max (merged histograms,\n"
@@ -56,6 +60,8 @@ static void compare_usage(FILE *f)
 		"  --json FILE       everything as JSON to FILE ('-': stdout, instead of the "
 		"table)\n"
 		"  -o FILE           the table to FILE instead of stdout\n"
+		"  --html DIR        also a self-contained HTML report in DIR: the tables, the\n"
+		"                    plots of both sides, each run's record and failures\n"
 		"  --seed N          bootstrap seed (default 1; the same seed gives the same "
 		"result)\n"
 		"  --floor PCT       minimum noise floor in percent (default 5)\n"
@@ -114,6 +120,9 @@ static int compare_opt(int c, struct compare_args *a)
 	case 'o':
 		a->out = optarg;
 		return 0;
+	case 'H':
+		a->html = optarg;
+		return 0;
 	case 's':
 		return parse_seed(optarg, &a->opts.seed);
 	case 'f':
@@ -135,6 +144,7 @@ static int compare_parse(int argc, char **argv, struct compare_args *a)
 		{"db", required_argument, NULL, 'd'},
 		{"json", required_argument, NULL, 'j'},
 		{"output", required_argument, NULL, 'o'},
+		{"html", required_argument, NULL, 'H'},
 		{"seed", required_argument, NULL, 's'},
 		{"floor", required_argument, NULL, 'f'},
 		{"alpha", required_argument, NULL, 'a'},
@@ -304,6 +314,40 @@ static int compare_build(struct mmt_store *s, const struct compare_args *a, stru
 	return rc ? -1 : 0;
 }
 
+/* The HTML report: both sides' runs as two series, and the comparison's tables. */
+static int compare_html(struct mmt_store *s, const struct compare_args *a,
+			const struct mmt_compare *c)
+{
+	struct mmt_plot_opts o = {.outdir = a->html, .formats = MMT_FMT_SVG};
+	struct mmt_sel *sels[2] = {NULL, NULL};
+	struct json_object *cmp = NULL;
+	struct mmt_pd *pd = NULL;
+	char err[1024], command[512];
+	int rc;
+
+	snprintf(command, sizeof(command), "mmtorture compare --baseline %s --candidate %s",
+		 a->base, a->cand);
+	rc = mmt_sel_parse(a->base, &sels[0], err, sizeof(err));
+	if (!rc)
+		rc = mmt_sel_parse(a->cand, &sels[1], err, sizeof(err));
+	if (!rc)
+		rc = mmt_pd_load(s, sels, 2, MMT_BY_SEL, NULL, 0, &pd, err, sizeof(err));
+	cmp = rc ? NULL : mmt_compare_to_html(c);
+	if (!rc && !cmp)
+		rc = -ENOMEM, snprintf(err, sizeof(err), "out of memory");
+	if (!rc)
+		rc = mmt_html_report(pd, &o, cmp, command, err, sizeof(err));
+	if (rc)
+		fprintf(stderr, "mmtorture compare: --html %s: %s\n", a->html, err);
+	else
+		fprintf(stderr, "mmtorture compare: %s/index.html\n", a->html);
+	json_object_put(cmp);
+	mmt_pd_free(pd);
+	mmt_sel_free(sels[0]);
+	mmt_sel_free(sels[1]);
+	return rc ? -1 : 0;
+}
+
 int mmt_cmd_compare(int argc, char **argv, const char *default_db)
 {
 	struct compare_args a = {.db = default_db};
@@ -325,9 +369,13 @@ int mmt_cmd_compare(int argc, char **argv, const char *default_db)
 		return 2;
 	}
 	rc = compare_build(s, &a, &c);
+	if (!rc && a.html && compare_html(s, &a, c))
+		rc = -1;
 	mmt_store_close(s);
-	if (rc)
+	if (rc) {
+		mmt_compare_free(c);
 		return 2;
+	}
 	rc = compare_render(c, &a) ? 2 : c->regressions ? 1 : 0;
 	mmt_compare_free(c);
 	return rc;

@@ -37,6 +37,12 @@ jq -e '[.workloads[0].ops[].metrics[] | select(.metric == "p50" and .test == "bo
 "$M" compare --baseline tag=A --candidate tag=B --json - | jq -e '.options.seed == 1' >/dev/null ||
 	fail "--json -"
 "$M" compare --baseline tag=A --candidate tag=B --workload 'thp_*' -o "$T/o" || fail "--workload -o"
+# The HTML report: the comparison's tables beside both sides' plots, one file.
+"$M" compare --baseline tag=A --candidate tag=B --html "$T/html" -o /dev/null 2>/dev/null ||
+	fail "--html"
+expect_match "html comparison tables" "$(grep -c 'class="comparison"' "$T/html/index.html")" '^[1-9]'
+expect_match "html plots inlined" "$(grep -c 'src="data:image/svg+xml;base64,' "$T/html/index.html")" '^[1-9]'
+expect_eq "html fetches nothing" "$(grep -Ec '(src|href)="https?:' "$T/html/index.html")" 0
 grep -q '^thp_fork' "$T/o" || fail "-o table"
 expect_eq "store untouched by compare" "$(sum)" "$before"
 
