@@ -7,7 +7,10 @@
  * run a pass on it) with no timing, stats or verification. Leaves the CPU
  * online.
  *
- * usage: cpu_hotplug_bare SECONDS [CPU] -> "cycles N elapsed_ns N"
+ * With a third argument "raw": no filler thread and no waiting, only the two
+ * writes: the kernel's own floor for offline + online of that CPU.
+ *
+ * usage: cpu_hotplug_bare SECONDS [CPU [raw]] -> "cycles N elapsed_ns N"
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -74,7 +77,7 @@ int main(int argc, char **argv)
 	char path[96];
 	cpu_set_t keep;
 	pthread_t tid;
-	int fd;
+	int fd, raw;
 
 	if (argc > 2)
 		cpu = (unsigned)atoi(argv[2]);
@@ -86,7 +89,9 @@ int main(int argc, char **argv)
 	sched_getaffinity(0, sizeof(keep), &keep);
 	CPU_CLR(cpu, &keep);
 	sched_setaffinity(0, sizeof(keep), &keep);
-	pthread_create(&tid, NULL, filler, NULL);
+	raw = argc > 3 && !strcmp(argv[3], "raw");
+	if (!raw)
+		pthread_create(&tid, NULL, filler, NULL);
 	t0 = now_ns();
 	while (now_ns() - t0 < secs * 1000000000ull) {
 		offline = 1;
@@ -101,12 +106,13 @@ int main(int argc, char **argv)
 		epoch++;
 		cycles++;
 		dl = now_ns() + 50000000ull;
-		while (settled != epoch && now_ns() < dl)
+		while (!raw && settled != epoch && now_ns() < dl)
 			usleep(200);
 	}
 	t0 = now_ns() - t0;
 	stop = 1;
-	pthread_join(tid, NULL);
+	if (!raw)
+		pthread_join(tid, NULL);
 	(void)!pwrite(fd, "1", 1, 0);
 	printf("cycles %llu elapsed_ns %llu\n", (unsigned long long)cycles, (unsigned long long)t0);
 	return 0;
