@@ -200,23 +200,6 @@ static void list_plots(const struct plot_args *a, const struct mmt_plot_item *it
 	}
 }
 
-static char *join_argv(int argc, char **argv)
-{
-	size_t len = 32;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = malloc(len);
-	if (!s)
-		return NULL;
-	strcpy(s, "mmtorture");
-	for (i = 0; i < argc; i++)
-		strcat(strcat(s, " "), argv[i]);
-	return s;
-}
-
 /* Plots (and for html the page) of the loaded runs: 0, or 1 with the error said. */
 static int draw(const struct plot_args *a, const struct mmt_pd *pd, unsigned formats,
 		const char *command)
@@ -269,7 +252,7 @@ int mmt_cmd_plot(int argc, char **argv, const char *default_db)
 {
 	struct plot_args a = {.cmd = argv[0], .db = default_db};
 	/* As typed: getopt reorders argv. */
-	char *command = join_argv(argc, argv);
+	char *command = mmt_join_argv(argc, argv);
 	int rc, i;
 
 	rc = plot_parse(argc, argv, &a);

@@ -264,25 +264,6 @@ static int job_repeats(const struct run_opts *o, const struct mmt_profile *p,
 	return o->repeat ? o->repeat : j->repeat ? j->repeat : p->repeat;
 }
 
-static char *join_argv(int argc, char **argv)
-{
-	size_t len = 16;
-	char *s;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	strcpy(s, "mmtorture");
-	for (i = 0; i < argc; i++) {
-		strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static void fill_run_info(struct mmt_run_info *ri, const struct run_opts *o,
 			  const struct mmt_profile *p, const struct mmt_topo *t, int argc,
 			  char **argv)
@@ -294,7 +275,7 @@ static void fill_run_info(struct mmt_run_info *ri, const struct run_opts *o,
 	snprintf(ri->git_rev, sizeof(ri->git_rev), "%s", MMT_GIT_REV);
 	snprintf(ri->profile, sizeof(ri->profile), "%s", p->path[0] ? p->path : "-w");
 	ri->profile_text = p->text ? strdup(p->text) : NULL;
-	ri->argv = join_argv(argc, argv);
+	ri->argv = mmt_join_argv(argc, argv);
 	snprintf(ri->topology, sizeof(ri->topology), "%s", t->summary);
 	snprintf(ri->tag, sizeof(ri->tag), "%s", o->tag ? o->tag : p->tag);
 	ri->guest = getenv("MMTORTURE_GUEST") != NULL;
@@ -443,8 +424,10 @@ static void setup_ctx(struct run *r)
 	rc->interrupted = &interrupted;
 	n = mmt_find_worker(r->worker_exe, sizeof(r->worker_exe));
 	if (n == -EACCES)
-		fprintf(stderr, "mmtorture: warning: MMTORTURE_WORKER=%s cannot be executed; "
-			"workers stay forks of the runner\n", r->worker_exe);
+		fprintf(stderr,
+			"mmtorture: warning: MMTORTURE_WORKER=%s cannot be executed; "
+			"workers stay forks of the runner\n",
+			r->worker_exe);
 	rc->worker_exe = n ? NULL : r->worker_exe;
 	n = mmt_kmsg_open(&rc->kmsg);
 	if (n) {

@@ -5,6 +5,7 @@
  * point shapes), which would collide in one document.
  */
 #include "html.h"
+#include "report.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -78,18 +79,6 @@ static void html_textn(const char *s, size_t n, FILE *out)
 	mmt_html_text(buf, out);
 }
 
-static const char *fmt_time(uint64_t ns, char *buf, size_t len)
-{
-	time_t t = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-
-	if (!ns || !gmtime_r(&t, &tm))
-		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	return buf;
-}
-
 /* ---- head --------------------------------------------------------------- */
 
 static void head(const struct mmt_html_in *in, FILE *out)
@@ -105,7 +94,7 @@ static void head(const struct mmt_html_in *in, FILE *out)
 	      out);
 	fprintf(out, "%d run%s in %d series; made %s by mmtorture %s (%s)", in->pd->nruns,
 		in->pd->nruns == 1 ? "" : "s", in->pd->ngroups,
-		fmt_time((uint64_t)time(NULL) * 1000000000ull, now, sizeof(now)), MMT_VERSION,
+		mmt_fmt_time((uint64_t)time(NULL) * 1000000000ull, now, sizeof(now)), MMT_VERSION,
 		MMT_GIT_REV);
 	if (in->command) {
 		fputs("<br>command: <code>", out);
@@ -421,8 +410,8 @@ static void record(const struct mmt_pd_run *r, FILE *out)
 		 ri->virt[0] ? ri->virt : "-");
 	kv("guest", buf, out);
 	kv("tag", ri->tag, out);
-	snprintf(buf, sizeof(buf), "%s to %s", fmt_time(ri->started_ns, a, sizeof(a)),
-		 fmt_time(r->finished_ns, b, sizeof(b)));
+	snprintf(buf, sizeof(buf), "%s to %s", mmt_fmt_time(ri->started_ns, a, sizeof(a)),
+		 mmt_fmt_time(r->finished_ns, b, sizeof(b)));
 	kv("time", buf, out);
 	fputs("</table>\n", out);
 	if (ri->profile_text && *ri->profile_text) {

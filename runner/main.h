@@ -16,5 +16,7 @@ int mmt_find_profile(const char *name, char *path, size_t len);
 int mmt_find_worker(char *path, size_t len);
 /* A random (version 4) UUID as text. */
 void mmt_uuid(char *buf, size_t len);
+/* "mmtorture ARGS..." (malloc'ed), as a run records its command line. */
+char *mmt_join_argv(int argc, char **argv);
 
 #endif

@@ -118,3 +118,23 @@ void mmt_uuid(char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, "%s%02x",
 			      (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", b[i]);
 }
+
+/* "mmtorture" and the arguments, space-separated, for the record; NULL without memory. */
+char *mmt_join_argv(int argc, char **argv)
+{
+	size_t len = 16;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	strcpy(s, "mmtorture");
+	for (i = 0; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}

@@ -137,7 +137,7 @@ static const char *fmt_span(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-static const char *fmt_time(uint64_t ns, char *buf, size_t len)
+const char *mmt_fmt_time(uint64_t ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000ull);
 	struct tm tm;
@@ -190,9 +190,9 @@ static void text_run(const struct loaded *l, FILE *out)
 	fprintf(out, "run %" PRId64 "  %s  %s", l->id, ri->uuid, l->status);
 	if (l->has_exit)
 		fprintf(out, " (exit %d)", l->exit_code);
-	fprintf(out, "\n  started   %s", fmt_time(ri->started_ns, a, sizeof(a)));
+	fprintf(out, "\n  started   %s", mmt_fmt_time(ri->started_ns, a, sizeof(a)));
 	if (l->finished_ns > ri->started_ns)
-		fprintf(out, ", finished %s, took %s", fmt_time(l->finished_ns, b, sizeof(b)),
+		fprintf(out, ", finished %s, took %s", mmt_fmt_time(l->finished_ns, b, sizeof(b)),
 			fmt_span(l->finished_ns - ri->started_ns, a, sizeof(a)));
 	fprintf(out, "\n  tool      mmtorture %s (%s), seed 0x%" PRIx64 "\n", ri->tool_version,
 		ri->git_rev, ri->seed);

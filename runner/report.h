@@ -23,5 +23,7 @@ int mmt_report_summary(struct mmt_store *s, int64_t run_id, FILE *out);
 const char *mmt_fmt_ns(uint64_t ns, char *buf, size_t len);
 /* A rate or a count, three significant digits: 0.50, 812, 4.41k, 12.0M. */
 const char *mmt_fmt_num(double r, char *buf, size_t len);
+/* CLOCK_REALTIME ns as "YYYY-MM-DD HH:MM:SS UTC", "-" for 0. */
+const char *mmt_fmt_time(uint64_t ns, char *buf, size_t len);
 
 #endif
