@@ -59,19 +59,57 @@ static int config_of(const struct mmt_kernel *k, const char *name)
 	return v;
 }
 
-/* What the cycle needs of the kernel, when its config is known. */
+/*
+ * Where each device can be plugged into the guest's node 1: pc-dimm through
+ * ACPI on x86_64 and through the hypervisor's LMB hotplug (DLPAR) on pseries;
+ * virtio-mem on x86_64. Not aarch64: Debian's arm64 kernel lacks ACPI memory
+ * hotplug (no pc-dimm), and a device-tree guest does not know a node without
+ * memory at boot (virtio-mem's memory lands on node 0). Not s390x: QEMU 7.2
+ * has no virtio-mem-ccw. unit: the DIMM granularity (pseries plugs whole 256M
+ * LMBs). need: the kernel's config.
+ */
+static const struct hp_combo {
+	const char *arch;
+	int device;
+	uint64_t unit;
+	const char *need;
+} combos[] = {
+	{"x86_64", MMT_HP_PC_DIMM, 128ull << 20, "ACPI_HOTPLUG_MEMORY"},
+	{"x86_64", MMT_HP_VIRTIO_MEM, 128ull << 20, "VIRTIO_MEM"},
+	{"ppc64le", MMT_HP_PC_DIMM, 256ull << 20, "PPC_PSERIES"},
+};
+
+#define VALID_COMBOS "x86_64 pc-dimm|virtio-mem, ppc64le pc-dimm"
+
+static const struct hp_combo *combo_of(const char *arch, int device)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(combos) / sizeof(combos[0]); i++)
+		if (!strcmp(combos[i].arch, arch) && combos[i].device == device)
+			return &combos[i];
+	return NULL;
+}
+
+/* What the cycle needs of the arch and, when its config is known, the kernel. */
 static int check_kernel(struct hp *h)
 {
-	const char *need[3] = {"MEMORY_HOTPLUG", "MEMORY_HOTREMOVE",
-			       h->o->device == MMT_HP_PC_DIMM ? "ACPI_HOTPLUG_MEMORY"
-							      : "VIRTIO_MEM"};
+	const struct hp_combo *c = combo_of(h->arch->name, h->o->device);
+	const char *need[3] = {"MEMORY_HOTPLUG", "MEMORY_HOTREMOVE", c ? c->need : NULL};
 	int i, v;
 
-	if (strcmp(h->arch->name, "x86_64"))
+	if (!c)
 		return fprintf(stderr,
-			       "mmtorture: " WHO ": kernel %s is %s; hotplug cycles run in x86_64 "
-			       "guests (valid: x86_64)\n",
-			       h->o->kernel, h->arch->name),
+			       "mmtorture: " WHO ": kernel %s is %s: --device %s cannot be "
+			       "hotplugged there (valid: " VALID_COMBOS ")\n",
+			       h->o->kernel, h->arch->name, h->device),
+		       2;
+	if (h->o->size % c->unit)
+		return fprintf(stderr,
+			       "mmtorture: " WHO ": --size %lluM: valid on %s: a multiple of "
+			       "%lluM\n",
+			       (unsigned long long)(h->o->size >> 20), h->arch->name,
+			       (unsigned long long)(c->unit >> 20)),
 		       2;
 	if (!h->have_k && h->o->device == MMT_HP_VIRTIO_MEM)
 		return fprintf(stderr, "mmtorture: " WHO ": --device virtio-mem loads its module: "
@@ -213,6 +251,8 @@ static void machine(struct hp *h, struct mmt_vm_cfg *c, const char **extra, char
 		.mem_mb = h->o->mem_mb,
 		.maxmem_mb = h->maxmem_mb,
 		.slots = 1,
+		/* Node 0 declared: node 1 alone is not a machine every arch boots. */
+		.numa_nodes = 1,
 		.results = h->results,
 		.qmp = h->sock,
 		.reboot = 1,

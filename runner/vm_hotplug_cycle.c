@@ -278,7 +278,11 @@ static int recheck(struct hp *h, int n, uint64_t since)
 	return 0;
 }
 
-/* What the guest's answer to the eject said: "" while it has not refused. */
+/*
+ * What the guest's answer to the eject said: "" while it has not refused. x86
+ * answers through ACPI _OST; a pseries guest that could not remove an LMB adds
+ * it back, and QEMU reports the rollback (DEVICE_UNPLUG_GUEST_ERROR).
+ */
 static void eject_answer(struct hp *h, const char *dimm, int *refused, char *why, size_t len)
 {
 	struct mmt_qmp_event *e;
@@ -293,6 +297,15 @@ static void eject_answer(struct hp *h, const char *dimm, int *refused, char *why
 		snprintf(why, len, "the guest answered the eject with ACPI _OST status 0x%x%s",
 			 status, status == 0x82 ? " (device busy)" : "");
 	}
+	if (mmt_qmp_take(&h->q, "DEVICE_UNPLUG_GUEST_ERROR", "device", dimm)) {
+		*refused = 1;
+		snprintf(why, len, "the guest put the memory back (DEVICE_UNPLUG_GUEST_ERROR)");
+	}
+	/* QEMU 7.2 does not always say so: the guest's console does. */
+	if (!*refused && hp_splat_in(h, "unplug", "LMB remove failed")) {
+		*refused = 1;
+		snprintf(why, len, "the guest could not remove an LMB and added it back");
+	}
 }
 
 /*
@@ -305,6 +318,9 @@ static int limitation(struct hp *h, int refused, int kept, const char *why, cons
 	const struct hp_splat *off = hp_splat_in(h, "unplug", "Offline failed");
 	char text[900];
 
+	/* pseries says it in its own words */
+	if (!off)
+		off = hp_splat_in(h, "unplug", "LMB remove failed");
 	snprintf(text, sizeof(text), "%s; %s%s%s", what, why[0] ? why : "no answer from the guest",
 		 off ? "; console: " : "", off ? off->text : "");
 	if (h->o->expect == MMT_HP_LIMITATION && (refused || kept || off)) {
