@@ -62,7 +62,7 @@ static int plug_dimm(struct hp *h)
 		return -1;
 	a = obj("driver", json_object_new_string("pc-dimm"), "id", json_object_new_string(dimm));
 	json_object_object_add(a, "memdev", json_object_new_string(mem));
-	json_object_object_add(a, "node", json_object_new_int(HP_NODE));
+	json_object_object_add(a, "node", json_object_new_int(h->node));
 	if (hp_qmp(h, "device_add", a, NULL)) {
 		mmt_qmp_exec(&h->q, "object-del",
 			     obj("id", json_object_new_string(mem), NULL, NULL), NULL,
@@ -125,7 +125,7 @@ static int check_online(struct hp *h, const char *when)
 
 	if (bytes != h->expect_bytes) {
 		hp_fail(h, MMT_FK_EXIT, "%s the guest has %llu MiB on node %d, not %llu MiB: %s",
-			when, (unsigned long long)(bytes >> 20), HP_NODE,
+			when, (unsigned long long)(bytes >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), line);
 		return -1;
 	}
@@ -157,7 +157,7 @@ static int check_verify(struct hp *h)
 	if (where != pages)
 		hp_note(h, "cycle %d %s: %llu of %llu tagged pages were not on node %d", h->cycle,
 			h->step, (unsigned long long)(pages - where), (unsigned long long)pages,
-			HP_NODE);
+			h->node);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int reboot(struct hp *h)
 		hp_fail(h, MMT_FK_EXIT,
 			"after the reboot the guest has %llu MiB on node %d, not %llu "
 			"MiB: %s",
-			(unsigned long long)(bytes >> 20), HP_NODE,
+			(unsigned long long)(bytes >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), h->g[GK_BOOT].text);
 		return -1;
 	}
@@ -262,7 +262,7 @@ static int recheck(struct hp *h, int n, uint64_t since)
 	hp_record(h, OP_RECHECK, h->g[GK_GONE].t_ns > since ? h->g[GK_GONE].t_ns - since : 0);
 	if (hp_kv_u64(line, "bytes") != h->expect_bytes) {
 		hp_fail(h, MMT_FK_EXIT, "the guest has %llu MiB left on node %d, not %llu MiB: %s",
-			(unsigned long long)(hp_kv_u64(line, "bytes") >> 20), HP_NODE,
+			(unsigned long long)(hp_kv_u64(line, "bytes") >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), line);
 		return -1;
 	}

@@ -67,13 +67,13 @@ fake() { # RELEASE DEBIAN-ARCH QEMU-ARCH IMAGE
 fake 6.1.0-1-arm64 arm64 aarch64 vmlinuz
 fake 6.1.0-1-powerpc64le ppc64el ppc64le vmlinux
 fake 6.1.0-1-s390x s390x s390x vmlinuz
-for c in "6.1.0-1-arm64 pc-dimm aarch64" "6.1.0-1-arm64 virtio-mem aarch64" \
-	"6.1.0-1-powerpc64le virtio-mem ppc64le" "6.1.0-1-s390x pc-dimm s390x"; do
+for c in "6.1.0-1-arm64 pc-dimm aarch64" "6.1.0-1-powerpc64le virtio-mem ppc64le" \
+	"6.1.0-1-s390x pc-dimm s390x" "6.1.0-1-s390x virtio-mem s390x"; do
 	set -- $c
 	MMTORTURE_CACHE=$T/fake "$M" vm hotplug -k "$1" --device "$2" 2>"$T/e"
 	expect_eq "$3 $2 refused: exit" "$?" 2
 	expect_match "$3 $2 refused" "$(cat "$T/e")" \
-		"is $3: --device $2 cannot be hotplugged there \\(valid: x86_64 pc-dimm\\|virtio-mem, ppc64le pc-dimm\\)"
+		"is $3: --device $2 cannot be hotplugged there \\(valid: x86_64 pc-dimm\\|virtio-mem, ppc64le pc-dimm, aarch64 virtio-mem\\)"
 done
 MMTORTURE_CACHE=$T/fake "$M" vm hotplug -k 6.1.0-1-powerpc64le --size 384M 2>"$T/e"
 expect_eq "ppc64le 384M exit" "$?" 2
