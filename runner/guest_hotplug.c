@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `mmtorture __guest-hotplug NODE UNIT SEED FILL_PCT [INJECT]`: the guest side of
+ * `mmtorture __guest-hotplug NODE UNIT SEED FILL_PCT [INJECT [SCOPE]]`: the guest side of
  * `vm hotplug`, started by the guest's init on every boot. The host plugs
  * memory into NODE (a node with no memory at boot) in units of UNIT bytes,
  * reboots the guest and unplugs, over QMP; this side never waits for the
@@ -23,12 +23,18 @@
  * number of units again (an unplug), it has been migrated off the removed
  * memory by the kernel and is read back again.
  *
+ * SCOPE "virtio_mem" (aarch64, whose device-tree guest knows no node without
+ * memory at boot: NODE is 0 there) counts only the node's memory blocks in
+ * virtio-mem's resources, and "on_node" counts the pages whose frames
+ * (/proc/self/pagemap) are in them.
+ *
  * INJECT proves the host's failure paths: "corrupt" damages one filled page
  * before it is read back, "panic" crashes the kernel (sysrq) once the memory
  * is online.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,8 +66,16 @@ struct region {
 	uint32_t owner;
 };
 
+/* Physical ranges of virtio-mem's memory, from /proc/iomem. */
+#define MAX_RANGES 64
+struct ranges {
+	int n;
+	uint64_t lo[MAX_RANGES], hi[MAX_RANGES]; /* inclusive */
+};
+
 struct hp {
 	int node;
+	int vmem_only; /* scope virtio_mem: only the node's memory virtio-mem added */
 	uint64_t unit, block;
 	uint32_t seed;
 	int fill_pct;
@@ -127,21 +141,62 @@ static void note_zone(struct node_snap *s, const char *dir)
 		snprintf(s->zone, sizeof(s->zone), "mixed");
 }
 
-static int snap(int node, struct node_snap *s)
+/*
+ * "System RAM (virtio_mem)": what virtio-mem added (it names its resources so
+ * that kexec and the like leave them alone). Gone once unplugged.
+ */
+static void vmem_ranges(struct ranges *r)
+{
+	unsigned long long lo, hi;
+	char line[256];
+	FILE *f = fopen("/proc/iomem", "re");
+
+	r->n = 0;
+	while (f && r->n < MAX_RANGES && fgets(line, sizeof(line), f))
+		if (strstr(line, "System RAM (virtio_mem)") &&
+		    sscanf(line, " %llx-%llx", &lo, &hi) == 2) {
+			r->lo[r->n] = lo;
+			r->hi[r->n++] = hi;
+		}
+	if (f)
+		fclose(f);
+}
+
+static int in_ranges(const struct ranges *r, uint64_t addr)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (addr >= r->lo[i] && addr <= r->hi[i])
+			return 1;
+	return 0;
+}
+
+/* A memory block of the node that counts: any, or one virtio-mem added. */
+static int counts(const struct hp *h, const struct ranges *r, const char *name)
+{
+	return !h->vmem_only || in_ranges(r, strtoull(name + 6, NULL, 10) * h->block);
+}
+
+static int snap(const struct hp *h, struct node_snap *s)
 {
 	char dir[64], path[400], state[32];
+	struct ranges r = {0};
 	struct dirent *d;
 	DIR *dp;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->zone, sizeof(s->zone), "-");
-	snprintf(dir, sizeof(dir), "/sys/devices/system/node/node%d", node);
+	snprintf(dir, sizeof(dir), "/sys/devices/system/node/node%d", h->node);
+	if (h->vmem_only)
+		vmem_ranges(&r);
 	dp = opendir(dir);
 	/* A node that has had no memory yet may have no directory. */
 	if (!dp)
 		return errno == ENOENT ? 0 : -errno;
 	while ((d = readdir(dp))) {
-		if (strncmp(d->d_name, "memory", 6) || d->d_name[6] < '0' || d->d_name[6] > '9')
+		if (strncmp(d->d_name, "memory", 6) || d->d_name[6] < '0' || d->d_name[6] > '9' ||
+		    !counts(h, &r, d->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/state", dir, d->d_name);
 		if (read_line(path, state, sizeof(state)))
@@ -164,7 +219,38 @@ static void region_free(struct region *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* How many of the region's pages the kernel says are on the node. */
+/* Whether the page at p is in virtio-mem's memory: its frame from pagemap. */
+static int page_in_vmem(const struct hp *h, const struct ranges *r, int fd, const char *p)
+{
+	uint64_t e;
+	off_t off = (off_t)((uintptr_t)p / (uintptr_t)h->pagesz * sizeof(e));
+
+	if (pread(fd, &e, sizeof(e), off) != sizeof(e) || !(e >> 63))
+		return 0;
+	return in_ranges(r, (e & ((1ull << 55) - 1)) * (uint64_t)h->pagesz);
+}
+
+/* How many of the region's pages are in virtio-mem's memory (scope virtio_mem). */
+static long in_vmem(const struct hp *h, const struct region *rg)
+{
+	struct ranges r;
+	size_t i;
+	long count = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	vmem_ranges(&r);
+	for (i = 0; i < rg->pages; i++)
+		count += page_in_vmem(h, &r, fd, rg->p + i * (size_t)h->pagesz);
+	close(fd);
+	return count;
+}
+
+/*
+ * How many of the region's pages the kernel says are on the node (move_pages);
+ * in scope virtio_mem, on virtio-mem's memory of the node.
+ */
 static long on_node(const struct hp *h, const struct region *r)
 {
 	void *pages[PLACE_BATCH];
@@ -172,6 +258,8 @@ static long on_node(const struct hp *h, const struct region *r)
 	size_t i, k, n;
 	long count = 0;
 
+	if (h->vmem_only)
+		return in_vmem(h, r);
 	for (i = 0; i < r->pages; i += n) {
 		n = r->pages - i < PLACE_BATCH ? r->pages - i : PLACE_BATCH;
 		for (k = 0; k < n; k++)
@@ -351,7 +439,7 @@ static void watch(struct hp *h)
 	int acted = 0, r;
 
 	for (;;) {
-		r = snap(h->node, &s);
+		r = snap(h, &s);
 		if (r) {
 			say("error node%d: %s errno=%d", h->node, strerror(-r), -r);
 			return;
@@ -388,18 +476,23 @@ int mmt_guest_hotplug_main(int argc, char **argv)
 	struct hp h = {0};
 	struct node_snap s;
 	uint64_t node, seed, pct;
+	const char *scope;
 	char bs[32];
 
-	h.inject = argc == 6 ? argv[5] : "none";
-	if (argc < 5 || argc > 6 || arg_u64(argv[1], 0, MAX_NODE - 1, &node) ||
+	h.inject = argc >= 6 ? argv[5] : "none";
+	scope = argc == 7 ? argv[6] : "node";
+	if (argc < 5 || argc > 7 || arg_u64(argv[1], 0, MAX_NODE - 1, &node) ||
 	    arg_u64(argv[2], 1, UINT64_MAX, &h.unit) || arg_u64(argv[3], 0, UINT32_MAX, &seed) ||
 	    arg_u64(argv[4], 1, 90, &pct) ||
 	    (strcmp(h.inject, "none") && strcmp(h.inject, "corrupt") &&
-	     strcmp(h.inject, "panic"))) {
+	     strcmp(h.inject, "panic")) ||
+	    (strcmp(scope, "node") && strcmp(scope, "virtio_mem"))) {
 		fprintf(stderr, "usage: mmtorture __guest-hotplug NODE UNIT-BYTES SEED FILL-PCT "
-				"[none|corrupt|panic] (run by a `vm hotplug` guest's init)\n");
+				"[none|corrupt|panic [node|virtio_mem]] (run by a `vm hotplug` "
+				"guest's init)\n");
 		return 2;
 	}
+	h.vmem_only = !strcmp(scope, "virtio_mem");
 	h.node = (int)node;
 	h.seed = (uint32_t)seed;
 	h.fill_pct = (int)pct;
@@ -409,7 +502,7 @@ int mmt_guest_hotplug_main(int argc, char **argv)
 		say("error /sys/devices/system/memory/block_size_bytes: no memory hotplug");
 		return 1;
 	}
-	if (snap(h.node, &s)) {
+	if (snap(&h, &s)) {
 		memset(&s, 0, sizeof(s));
 		snprintf(s.zone, sizeof(s.zone), "-");
 	}

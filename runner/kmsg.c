@@ -211,6 +211,9 @@ static const struct splat_rule splat_rules[] = {
 	{"Oops", "Oops"},
 	{"WARNING:", "WARNING"},
 	{"Offline failed", "Offline failed"},
+	/* pseries (DLPAR): an LMB that would not go offline, and the rest put back */
+	{"indexed-count-remove failed", "LMB remove failed"},
+	{"hot-remove failed, adding LMB", "LMB remove failed"},
 };
 
 /* OOM reports quote task names, which any user picks: never judge them. */

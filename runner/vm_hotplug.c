@@ -59,19 +59,60 @@ static int config_of(const struct mmt_kernel *k, const char *name)
 	return v;
 }
 
-/* What the cycle needs of the kernel, when its config is known. */
+/*
+ * Where each device can be plugged: pc-dimm through ACPI on x86_64 and
+ * through the hypervisor's LMB hotplug (DLPAR) on pseries; virtio-mem on
+ * x86_64 and aarch64's virt. Not pc-dimm on aarch64: Debian's arm64 kernel
+ * lacks ACPI memory hotplug. Not s390x: QEMU 7.2 has no virtio-mem-ccw.
+ * unit: the DIMM granularity (pseries plugs whole 256M LMBs). need: the
+ * kernel's config.
+ */
+static const struct hp_combo {
+	const char *arch;
+	int device;
+	uint64_t unit;
+	const char *need;
+} combos[] = {
+	{"x86_64", MMT_HP_PC_DIMM, 128ull << 20, "ACPI_HOTPLUG_MEMORY"},
+	{"x86_64", MMT_HP_VIRTIO_MEM, 128ull << 20, "VIRTIO_MEM"},
+	{"ppc64le", MMT_HP_PC_DIMM, 256ull << 20, "PPC_PSERIES"},
+	{"aarch64", MMT_HP_VIRTIO_MEM, 128ull << 20, "VIRTIO_MEM"},
+};
+
+#define VALID_COMBOS "x86_64 pc-dimm|virtio-mem, ppc64le pc-dimm, aarch64 virtio-mem"
+
+static const struct hp_combo *combo_of(const char *arch, int device)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(combos) / sizeof(combos[0]); i++)
+		if (!strcmp(combos[i].arch, arch) && combos[i].device == device)
+			return &combos[i];
+	return NULL;
+}
+
+/* What the cycle needs of the arch and, when its config is known, the kernel. */
 static int check_kernel(struct hp *h)
 {
-	const char *need[3] = {"MEMORY_HOTPLUG", "MEMORY_HOTREMOVE",
-			       h->o->device == MMT_HP_PC_DIMM ? "ACPI_HOTPLUG_MEMORY"
-							      : "VIRTIO_MEM"};
+	const struct hp_combo *c = combo_of(h->arch->name, h->o->device);
+	const char *need[3] = {"MEMORY_HOTPLUG", "MEMORY_HOTREMOVE", c ? c->need : NULL};
 	int i, v;
 
-	if (strcmp(h->arch->name, "x86_64"))
+	if (!c)
 		return fprintf(stderr,
-			       "mmtorture: " WHO ": kernel %s is %s; hotplug cycles run in x86_64 "
-			       "guests (valid: x86_64)\n",
-			       h->o->kernel, h->arch->name),
+			       "mmtorture: " WHO ": kernel %s is %s: --device %s cannot be "
+			       "hotplugged there (valid: " VALID_COMBOS ")\n",
+			       h->o->kernel, h->arch->name, h->device),
+		       2;
+	/* A device-tree guest ignores a node that has no memory at boot. */
+	h->node = strcmp(h->arch->name, "aarch64") ? 1 : 0;
+	h->scope = h->node ? "node" : "virtio_mem";
+	if (h->o->size % c->unit)
+		return fprintf(stderr,
+			       "mmtorture: " WHO ": --size %lluM: valid on %s: a multiple of "
+			       "%lluM\n",
+			       (unsigned long long)(h->o->size >> 20), h->arch->name,
+			       (unsigned long long)(c->unit >> 20)),
 		       2;
 	if (!h->have_k && h->o->device == MMT_HP_VIRTIO_MEM)
 		return fprintf(stderr, "mmtorture: " WHO ": --device virtio-mem loads its module: "
@@ -169,9 +210,9 @@ static int pack(struct hp *h)
 	int n = 0, r;
 
 	snprintf(mmt, sizeof(mmt), "%s/mmtorture", h->bin);
-	snprintf(h->gargs, sizeof(h->gargs), "%d %llu %llu %d %s\n", HP_NODE,
+	snprintf(h->gargs, sizeof(h->gargs), "%d %llu %llu %d %s %s\n", h->node,
 		 (unsigned long long)h->o->size, (unsigned long long)(h->o->seed & 0xffffffffu),
-		 h->o->fill_pct, mmt_hp_inject_names[h->o->inject]);
+		 h->o->fill_pct, mmt_hp_inject_names[h->o->inject], h->scope);
 	e[n++] = (struct mmt_initrd_entry){"init", NULL, init_script, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/busybox", h->busybox, NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/mmtorture", mmt, NULL, NULL, 0755, 0};
@@ -213,20 +254,24 @@ static void machine(struct hp *h, struct mmt_vm_cfg *c, const char **extra, char
 		.mem_mb = h->o->mem_mb,
 		.maxmem_mb = h->maxmem_mb,
 		.slots = 1,
+		/* Node 0 declared: node 1 alone is not a machine every arch boots. */
+		.numa_nodes = 1,
 		.results = h->results,
 		.qmp = h->sock,
 		.reboot = 1,
 		.extra = extra,
 	};
 	/* Node 1 has neither CPUs nor memory: what is plugged there is all it has. */
-	extra[n++] = "-numa";
-	extra[n++] = "node,nodeid=1";
+	if (h->node == 1) {
+		extra[n++] = "-numa";
+		extra[n++] = "node,nodeid=1";
+	}
 	if (h->o->device == MMT_HP_VIRTIO_MEM) {
 		snprintf(vmem, len,
 			 "memory-backend-ram,id=vmemmem,size=%lluM%c"
 			 "virtio-mem-pci,id=vmem0,memdev=vmemmem,node=%d,block-size=2M,"
 			 "requested-size=0",
-			 (unsigned long long)mb, 0, HP_NODE);
+			 (unsigned long long)mb, 0, h->node);
 		extra[n++] = "-object";
 		extra[n++] = vmem;
 		extra[n++] = "-device";
@@ -266,7 +311,7 @@ static int start(struct hp *h)
 		hp_say(h,
 		       "%s, %s: %s of %llu MiB into node %d, online %s, expect %s, timeout %llds",
 		       h->arch->qemu, h->image, h->device, (unsigned long long)(h->o->size >> 20),
-		       HP_NODE, h->online, h->expect,
+		       h->node, h->online, h->expect,
 		       (long long)(h->o->timeout_ns / (int64_t)HP_SEC));
 	return 0;
 }
@@ -307,7 +352,7 @@ static int first_boot(struct hp *h)
 			 strstr(h->g[GK_BOOT].text, " version=") + 9);
 	hp_say(h, "booted in %.1fs", (double)(h->g[GK_BOOT].t_ns - h->vm_t0) / 1e9);
 	if (hp_kv_u64(h->g[GK_BOOT].text, "bytes")) {
-		hp_error(h, "node %d has memory at boot: %s", HP_NODE, h->g[GK_BOOT].text);
+		hp_error(h, "node %d has memory at boot: %s", h->node, h->g[GK_BOOT].text);
 		return -1;
 	}
 	return 0;
@@ -389,9 +434,14 @@ static void run_info(struct hp *h, struct mmt_run_info *ri)
 	}
 	snprintf(ri->cpu_model, sizeof(ri->cpu_model), "QEMU TCG -cpu %s",
 		 h->o->cpu ? h->o->cpu : h->arch->cpu);
-	snprintf(ri->topology, sizeof(ri->topology),
-		 "%d CPUs, %ld MiB on node 0; node %d memory-only, maxmem %ld MiB", h->o->smp,
-		 h->o->mem_mb, HP_NODE, h->maxmem_mb);
+	if (h->node)
+		snprintf(ri->topology, sizeof(ri->topology),
+			 "%d CPUs, %ld MiB on node 0; node %d memory-only, maxmem %ld MiB",
+			 h->o->smp, h->o->mem_mb, h->node, h->maxmem_mb);
+	else
+		snprintf(ri->topology, sizeof(ri->topology),
+			 "%d CPUs, %ld MiB on node 0, where virtio-mem plugs; maxmem %ld MiB",
+			 h->o->smp, h->o->mem_mb, h->maxmem_mb);
 	gethostname(ri->hostname, sizeof(ri->hostname) - 1);
 	ri->guest = 1;
 	snprintf(ri->virt, sizeof(ri->virt), "qemu-tcg");
@@ -440,7 +490,7 @@ static void params(struct hp *h)
 		     "\"unplug_timeout\":\"%.0fs\",\"node\":\"%d\",\"inject\":\"%s\"}",
 		     h->device, (unsigned long long)(h->o->size >> 20), h->online, h->expect,
 		     h->o->cycles, h->o->fill_pct, h->o->mem_mb, h->o->smp,
-		     (double)h->o->unplug_timeout_ns / 1e9, HP_NODE,
+		     (double)h->o->unplug_timeout_ns / 1e9, h->node,
 		     mmt_hp_inject_names[h->o->inject]) < 0)
 		h->job.params_json = NULL;
 }
@@ -454,7 +504,7 @@ static void finish_job(struct hp *h)
 	j->repeat = 1;
 	snprintf(j->workload, sizeof(j->workload), "hotplug");
 	snprintf(j->label, sizeof(j->label), "%s", h->device);
-	snprintf(j->placement, sizeof(j->placement), "guest node %d", HP_NODE);
+	snprintf(j->placement, sizeof(j->placement), "guest node %d", h->node);
 	j->started_ns = h->started_real;
 	j->elapsed_ns = hp_now() - h->t0;
 	params(h);

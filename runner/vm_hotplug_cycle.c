@@ -62,7 +62,7 @@ static int plug_dimm(struct hp *h)
 		return -1;
 	a = obj("driver", json_object_new_string("pc-dimm"), "id", json_object_new_string(dimm));
 	json_object_object_add(a, "memdev", json_object_new_string(mem));
-	json_object_object_add(a, "node", json_object_new_int(HP_NODE));
+	json_object_object_add(a, "node", json_object_new_int(h->node));
 	if (hp_qmp(h, "device_add", a, NULL)) {
 		mmt_qmp_exec(&h->q, "object-del",
 			     obj("id", json_object_new_string(mem), NULL, NULL), NULL,
@@ -125,7 +125,7 @@ static int check_online(struct hp *h, const char *when)
 
 	if (bytes != h->expect_bytes) {
 		hp_fail(h, MMT_FK_EXIT, "%s the guest has %llu MiB on node %d, not %llu MiB: %s",
-			when, (unsigned long long)(bytes >> 20), HP_NODE,
+			when, (unsigned long long)(bytes >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), line);
 		return -1;
 	}
@@ -157,7 +157,7 @@ static int check_verify(struct hp *h)
 	if (where != pages)
 		hp_note(h, "cycle %d %s: %llu of %llu tagged pages were not on node %d", h->cycle,
 			h->step, (unsigned long long)(pages - where), (unsigned long long)pages,
-			HP_NODE);
+			h->node);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int reboot(struct hp *h)
 		hp_fail(h, MMT_FK_EXIT,
 			"after the reboot the guest has %llu MiB on node %d, not %llu "
 			"MiB: %s",
-			(unsigned long long)(bytes >> 20), HP_NODE,
+			(unsigned long long)(bytes >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), h->g[GK_BOOT].text);
 		return -1;
 	}
@@ -262,7 +262,7 @@ static int recheck(struct hp *h, int n, uint64_t since)
 	hp_record(h, OP_RECHECK, h->g[GK_GONE].t_ns > since ? h->g[GK_GONE].t_ns - since : 0);
 	if (hp_kv_u64(line, "bytes") != h->expect_bytes) {
 		hp_fail(h, MMT_FK_EXIT, "the guest has %llu MiB left on node %d, not %llu MiB: %s",
-			(unsigned long long)(hp_kv_u64(line, "bytes") >> 20), HP_NODE,
+			(unsigned long long)(hp_kv_u64(line, "bytes") >> 20), h->node,
 			(unsigned long long)(h->expect_bytes >> 20), line);
 		return -1;
 	}
@@ -278,7 +278,11 @@ static int recheck(struct hp *h, int n, uint64_t since)
 	return 0;
 }
 
-/* What the guest's answer to the eject said: "" while it has not refused. */
+/*
+ * What the guest's answer to the eject said: "" while it has not refused. x86
+ * answers through ACPI _OST; a pseries guest that could not remove an LMB adds
+ * it back, and QEMU reports the rollback (DEVICE_UNPLUG_GUEST_ERROR).
+ */
 static void eject_answer(struct hp *h, const char *dimm, int *refused, char *why, size_t len)
 {
 	struct mmt_qmp_event *e;
@@ -293,6 +297,15 @@ static void eject_answer(struct hp *h, const char *dimm, int *refused, char *why
 		snprintf(why, len, "the guest answered the eject with ACPI _OST status 0x%x%s",
 			 status, status == 0x82 ? " (device busy)" : "");
 	}
+	if (mmt_qmp_take(&h->q, "DEVICE_UNPLUG_GUEST_ERROR", "device", dimm)) {
+		*refused = 1;
+		snprintf(why, len, "the guest put the memory back (DEVICE_UNPLUG_GUEST_ERROR)");
+	}
+	/* QEMU 7.2 does not always say so: the guest's console does. */
+	if (!*refused && hp_splat_in(h, "unplug", "LMB remove failed")) {
+		*refused = 1;
+		snprintf(why, len, "the guest could not remove an LMB and added it back");
+	}
 }
 
 /*
@@ -305,6 +318,9 @@ static int limitation(struct hp *h, int refused, int kept, const char *why, cons
 	const struct hp_splat *off = hp_splat_in(h, "unplug", "Offline failed");
 	char text[900];
 
+	/* pseries says it in its own words */
+	if (!off)
+		off = hp_splat_in(h, "unplug", "LMB remove failed");
 	snprintf(text, sizeof(text), "%s; %s%s%s", what, why[0] ? why : "no answer from the guest",
 		 off ? "; console: " : "", off ? off->text : "");
 	if (h->o->expect == MMT_HP_LIMITATION && (refused || kept || off)) {

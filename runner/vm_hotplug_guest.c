@@ -7,6 +7,7 @@
  * dies, reboots by itself, reports an error, or the user interrupts.
  */
 #include <errno.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -442,7 +443,22 @@ const struct hp_splat *hp_splat_in(struct hp *h, const char *step, const char *r
 static int limitation_signature(const struct hp *h, const struct hp_splat *s)
 {
 	return h->o->expect == MMT_HP_LIMITATION && s->step && !strcmp(s->step, "unplug") &&
-	       (!strcmp(s->rule, "Offline failed") || !strcmp(s->rule, "page dumped"));
+	       (!strcmp(s->rule, "Offline failed") || !strcmp(s->rule, "LMB remove failed") ||
+		!strcmp(s->rule, "page dumped"));
+}
+
+/* A line the emulated machine itself causes (pseries' empty NVRAM), not the kernel. */
+static int machine_noise(const struct hp *h, const struct hp_splat *s)
+{
+	regex_t re;
+	int hit;
+
+	if (!h->arch->machine_noise ||
+	    regcomp(&re, h->arch->machine_noise, REG_EXTENDED | REG_NOSUB))
+		return 0;
+	hit = !regexec(&re, s->text, 0, NULL, 0);
+	regfree(&re);
+	return hit;
 }
 
 static void add_kmsg(struct hp *h, const struct hp_splat *s, int verdict)
@@ -476,7 +492,7 @@ int hp_judge_splats(struct hp *h)
 		if (s->judged)
 			continue;
 		s->judged = 1;
-		if (limitation_signature(h, s)) {
+		if (limitation_signature(h, s) || machine_noise(h, s)) {
 			add_kmsg(h, s, MMT_KMSG_ALLOWED);
 			continue;
 		}

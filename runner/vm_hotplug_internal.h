@@ -17,7 +17,6 @@
 #include "vm_hotplug.h"
 #include "vm_qemu.h"
 
-#define HP_NODE 1 /* the guest's memory-only node, where memory is plugged */
 #define HP_SEC 1000000000ull
 
 /* The job's ops, in this order. */
@@ -48,6 +47,13 @@ struct hp_splat {
 struct hp {
 	const struct mmt_hotplug_opts *o;
 	const char *device, *online, *expect; /* the names */
+	/*
+	 * Where memory is plugged: the guest's memory-only node 1, or (aarch64: a
+	 * device-tree guest knows no node without memory at boot) node 0, where
+	 * the guest tells virtio-mem's memory by its resources (scope).
+	 */
+	int node;
+	const char *scope; /* "node": all of the node's memory; "virtio_mem" */
 	/* what boots */
 	const struct mmt_vm_arch *arch;
 	struct mmt_kernel k;

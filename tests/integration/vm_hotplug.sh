@@ -55,6 +55,29 @@ expect_match "bad size" "$(cat "$T/e")" "--size '100M': valid: a multiple of 128
 "$M" vm hotplug -k "$K" --cycles 0 2>"$T/e"; expect_eq "bad cycles exit" "$?" 2
 "$M" vm hotplug --cycles 2 2>"$T/e"; expect_eq "no kernel exit" "$?" 2
 expect_match "no kernel" "$(cat "$T/e")" "--kernel SPEC\|PATH is required"
+# Arch and device combinations that cannot work are refused before anything boots: a
+# stand-in cache entry (meta.json, empty files) says which arch a kernel is.
+fake() { # RELEASE DEBIAN-ARCH QEMU-ARCH IMAGE
+	local d=$T/fake/kernels/$1
+	mkdir -p "$d" && : >"$d/$4" && : >"$d/config"
+	printf '{"format":1,"release":"%s","package":"linux-image-%s","version":"0","source":"debian",
+"flavour":"%s","debian_arch":"%s","qemu_arch":"%s","boot_images":["%s"],"files":{"%s":"%s",
+"config":"config","modules":null}}\n' "$1" "$1" "$2" "$2" "$3" "$4" "$4" "$4" >"$d/meta.json"
+}
+fake 6.1.0-1-arm64 arm64 aarch64 vmlinuz
+fake 6.1.0-1-powerpc64le ppc64el ppc64le vmlinux
+fake 6.1.0-1-s390x s390x s390x vmlinuz
+for c in "6.1.0-1-arm64 pc-dimm aarch64" "6.1.0-1-powerpc64le virtio-mem ppc64le" \
+	"6.1.0-1-s390x pc-dimm s390x" "6.1.0-1-s390x virtio-mem s390x"; do
+	set -- $c
+	MMTORTURE_CACHE=$T/fake "$M" vm hotplug -k "$1" --device "$2" 2>"$T/e"
+	expect_eq "$3 $2 refused: exit" "$?" 2
+	expect_match "$3 $2 refused" "$(cat "$T/e")" \
+		"is $3: --device $2 cannot be hotplugged there \\(valid: x86_64 pc-dimm\\|virtio-mem, ppc64le pc-dimm, aarch64 virtio-mem\\)"
+done
+MMTORTURE_CACHE=$T/fake "$M" vm hotplug -k 6.1.0-1-powerpc64le --size 384M 2>"$T/e"
+expect_eq "ppc64le 384M exit" "$?" 2
+expect_match "ppc64le 384M" "$(cat "$T/e")" "--size 384M: valid on ppc64le: a multiple of 256M"
 "$M" vm hotplug --help | grep -q "^usage: mmtorture vm hotplug" || fail "vm hotplug --help"
 "$M" vm --help | grep -q "hotplug --kernel" || fail "vm --help lacks hotplug"
 
