@@ -37,6 +37,7 @@ static const char usage[] =
 	"options:\n"
 	"  -k, --kernel SPEC|PATH   a cached kernel (see `vm fetch`/`vm list`) or a boot image\n"
 	"      --arch ARCH          x86_64, s390x, aarch64, ppc64le (default: the kernel's)\n"
+	"  -p, --profile P          a profile name (profiles/P.ini) or path (default: quick)\n"
 	"  -w W[:opt=val,...]       a job (replaces the profile's jobs), as for `run`\n"
 	"  -d, --duration D         each job's duration inside the guest\n"
 	"      --smp N              guest CPUs (default 2)\n"
@@ -96,6 +97,7 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 		{"kernel", required_argument, NULL, 'k'},
 		{"arch", required_argument, NULL, V_ARCH},
 		{"workload", required_argument, NULL, 'w'},
+		{"profile", required_argument, NULL, 'p'},
 		{"duration", required_argument, NULL, 'd'},
 		{"smp", required_argument, NULL, V_SMP},
 		{"mem", required_argument, NULL, V_MEM},
@@ -118,10 +120,13 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 	int64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:w:d:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:w:d:p:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
+			break;
+		case 'p':
+			o->profile = optarg;
 			break;
 		case V_ARCH:
 			o->arch = optarg;
@@ -209,6 +214,10 @@ static int parse_args(int argc, char **argv, struct mmt_guest_opts *o, const cha
 			return 2;
 		}
 	}
+	if (optind < argc && o->profile)
+		return fprintf(stderr, "mmtorture: vm run: a profile twice ('%s', '%s')\n",
+			       o->profile, argv[optind]),
+		       2;
 	if (optind < argc)
 		o->profile = argv[optind++];
 	if (optind < argc)

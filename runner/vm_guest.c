@@ -795,6 +795,9 @@ static int import(struct guest *g, const char *db, int64_t *run_id, int *code)
 	if (!w.have_run) {
 		host_run_info(g, &w.ri);
 		w.have_run = 1;
+	} else if (!strcmp(w.ri.profile, "/mmt/profile.ini")) {
+		/* The guest ran the host's profile under its initramfs name. */
+		snprintf(w.ri.profile, sizeof(w.ri.profile), "%.500s", g->profile_path);
 	}
 	r = amend(g, &w);
 	*code = exit_code_of(&w);
