@@ -679,8 +679,8 @@ static void death(struct guest *g, struct mmt_job_result *j, const char *where)
 static int amend(struct guest *g, struct mmt_wire *w)
 {
 	struct mmt_vm_console *c = &g->con;
-	struct mmt_job_result *j, *outside = NULL;
-	int i, k, seen, in_job = 0;
+	struct mmt_job_result *j, *outside;
+	int i, k, seen, in_job = 0, outside_seq = 0;
 
 	for (i = 0; i < c->njobs; i++) {
 		if (job_of(w, c->jobs[i].seq))
@@ -697,10 +697,13 @@ static int amend(struct guest *g, struct mmt_wire *w)
 		if (!c->splat[i].job && machine_noise(g, c->splat[i].text))
 			continue;
 		j = c->splat[i].job ? job_of(w, c->splat[i].job) : NULL;
-		if (!j && !outside)
-			outside = synth_job(w, next_seq(w, g), c->njobs ? "guest" : "guest-boot");
+		/* By seq, not by pointer: adding a job may move the array. */
+		if (!j && !outside_seq) {
+			outside_seq = next_seq(w, g);
+			synth_job(w, outside_seq, c->njobs ? "guest" : "guest-boot");
+		}
 		if (!j)
-			j = outside;
+			j = job_of(w, outside_seq);
 		if (!j)
 			return -ENOMEM;
 		for (seen = 0, k = 0; k < j->nkmsg && !seen; k++)
@@ -724,6 +727,7 @@ static int amend(struct guest *g, struct mmt_wire *w)
 		else
 			death(g, j, "during this job");
 	}
+	outside = outside_seq ? job_of(w, outside_seq) : NULL;
 	if (!c->booted || (!w->have_end && !c->njobs)) {
 		j = outside ? outside
 			    : synth_job(w, next_seq(w, g), c->booted ? "guest" : "guest-boot");
