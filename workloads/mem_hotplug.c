@@ -750,7 +750,8 @@ static int mem_hotplug_run(struct mmt_worker *w, void *state)
 	if (!mh->cycles)
 		mmt_note(w,
 			 "WARNING: no block went offline (%llu busy, %llu timed out): nothing "
-			 "was migrated in this run",
+			 "was migrated in this run (page cache often pins blocks on a machine "
+			 "that has run for long: sync, drop_caches 3 and compact_memory free it)",
 			 (unsigned long long)mh->busy, (unsigned long long)mh->eintr);
 	return 0;
 }
