@@ -25,6 +25,7 @@
 #include "journal.h"
 #include "mmt.h"
 #include "sysinfo.h"
+#include "vabits.h"
 
 #if HAVE_ZLIB
 #include <zlib.h>
@@ -395,35 +396,10 @@ int mmt_sysinfo_collect(struct mmt_run_info *ri)
 
 /* ---- VA bits ---- */
 
-static int hint_honoured(uintptr_t hint, size_t len)
-{
-	void *p =
-		mmap((void *)hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return 0;
-	munmap(p, len);
-	return (uintptr_t)p == hint;
-}
-
 /*
  * Runs in the child. Two hints per size: with ASLR off the stack tops out just
  * below 1 << 47, where the first hint lands, so a quarter below is tried too.
  */
-static int va_bits_child(void)
-{
-	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-	int b, best = 0;
-
-	for (b = 32; b < 64; b++) {
-		uintptr_t top = (uintptr_t)1 << b;
-
-		if (hint_honoured(top - 16 * ps, ps) || hint_honoured(top - (top >> 2), ps))
-			best = b;
-	}
-	return best;
-}
-
 static int wait_answer(int fd, pid_t pid, int *bits)
 {
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -471,7 +447,7 @@ int mmt_probe_va_bits(void)
 		return r;
 	}
 	if (pid == 0) {
-		bits = va_bits_child();
+		bits = mmt_va_bits_by_hints();
 		_exit(write(p[1], &bits, sizeof(bits)) == sizeof(bits) ? 0 : 1);
 	}
 	close(p[1]);

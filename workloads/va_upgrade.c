@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "vabits.h"
 #include "workload.h"
 
 /* ---- the per-arch table: VA windows and how the arch treats hints ---- */
@@ -388,39 +389,17 @@ static void va_unmap(struct va_ctx *c, void *p, size_t len)
 
 /* ---- the VA bits in force, probed with hints in a child ---- */
 
-static int hint_honoured(uintptr_t hint, size_t len)
-{
-	void *p =
-		mmap((void *)hint, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return 0;
-	munmap(p, len);
-	return (uintptr_t)p == hint;
-}
-
-/*
- * The child takes the upgrade, never the caller. Two hints per size: with ASLR
- * off the stack sits right under the top of the default window.
- */
+/* The child takes the upgrade, never the caller. */
 static int va_probe_bits(void)
 {
-	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-	int b, best = 0, status;
+	int status;
 	pid_t pid;
 
 	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid == 0) {
-		for (b = 32; b < 64; b++) {
-			uintptr_t top = (uintptr_t)1 << b;
-
-			if (hint_honoured(top - 16 * ps, ps) || hint_honoured(top - (top >> 2), ps))
-				best = b;
-		}
-		_exit(best);
-	}
+	if (pid == 0)
+		_exit(mmt_va_bits_by_hints());
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
