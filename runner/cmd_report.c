@@ -22,7 +22,8 @@ struct report_args {
 static void report_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmtorture report [RUN-ID|latest] [--db PATH] [--json|--console|--file NAME]\n"
+		"usage: mmtorture report [RUN-ID|latest] [--db PATH] [--json|--console|--file "
+		"NAME]\n"
 		"                        [-o FILE]\n"
 		"\n"
 		"Show a stored run: its reproducibility record, then per job the status,\n"
@@ -138,8 +139,9 @@ static int write_file(struct mmt_store *s, const struct report_args *a, int64_t 
 	int rc = mmt_store_load_file(s, id, a->file, &data, &len);
 
 	if (rc == -ENOENT) {
-		fprintf(stderr, "mmtorture report: run %lld keeps no '%s' (guest runs keep "
-				"'console' and 'vm.json')\n",
+		fprintf(stderr,
+			"mmtorture report: run %lld keeps no '%s' (guest runs keep "
+			"'console' and 'vm.json')\n",
 			(long long)id, a->file);
 		return -ENOENT;
 	}

@@ -348,11 +348,31 @@ static int guest_modules(struct guest *g)
 	return r ? bad("modules: %s%s", err, "") : 0;
 }
 
+int mmt_guest_image_tail(struct mmt_initrd_entry *e, int n, const struct mmt_kmods *m,
+			 struct mmt_guest_tail *t)
+{
+	size_t off = 0, i;
+
+	t->list[0] = '\0';
+	for (i = 0; i < m->n && i < MMT_GUEST_MAX_MODULES; i++) {
+		snprintf(t->kos[i], sizeof(t->kos[i]), "mmt/ko/%s.ko", m->name[i]);
+		e[n++] = (struct mmt_initrd_entry){t->kos[i], m->path[i], NULL, NULL, 0644, 1};
+		off += (size_t)snprintf(t->list + off,
+					off < sizeof(t->list) ? sizeof(t->list) - off : 0, "%s\n",
+					m->name[i]);
+	}
+	e[n++] = (struct mmt_initrd_entry){"mmt/modules", NULL, t->list, NULL, 0644, 0};
+	e[n++] = (struct mmt_initrd_entry){"proc/.keep", NULL, "", NULL, 0644, 0};
+	e[n++] = (struct mmt_initrd_entry){"sys/.keep", NULL, "", NULL, 0644, 0};
+	e[n++] = (struct mmt_initrd_entry){"dev/.keep", NULL, "", NULL, 0644, 0};
+	return n;
+}
+
 static int pack(struct guest *g)
 {
-	struct mmt_initrd_entry e[64 + 12];
-	char bins[2][4200], mods[4096] = "", kos[64][96];
-	size_t off = 0, i;
+	struct mmt_initrd_entry e[8 + MMT_GUEST_MAX_MODULES + 4];
+	struct mmt_guest_tail tail;
+	char bins[2][4200], err[1024];
 	int n = 0, r;
 
 	snprintf(bins[0], sizeof(bins[0]), "%s/mmtorture", g->bin);
@@ -365,18 +385,7 @@ static int pack(struct guest *g)
 	e[n++] = (struct mmt_initrd_entry){"mmt/args", NULL, g->args, NULL, 0644, 0};
 	e[n++] = (struct mmt_initrd_entry){"mmt/sh", NULL, g->o->guest_sh ? g->o->guest_sh : "",
 					   NULL,     0644, 0};
-	for (i = 0; i < g->mods.n && i < 64; i++) { /* at most 64 modules */
-		snprintf(kos[i], sizeof(kos[i]), "mmt/ko/%s.ko", g->mods.name[i]);
-		e[n++] = (struct mmt_initrd_entry){kos[i], g->mods.path[i], NULL, NULL, 0644, 1};
-		off += (size_t)snprintf(mods + off, off < sizeof(mods) ? sizeof(mods) - off : 0,
-					"%s\n", g->mods.name[i]);
-	}
-	e[n++] = (struct mmt_initrd_entry){"mmt/modules", NULL, mods, NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"proc/.keep", NULL, "", NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"sys/.keep", NULL, "", NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"dev/.keep", NULL, "", NULL, 0644, 0};
-	char err[1024];
-
+	n = mmt_guest_image_tail(e, n, &g->mods, &tail);
 	r = mmt_initrd_write(g->initrd, e, n, err, sizeof(err));
 	return r ? (fprintf(stderr, "mmtorture: vm run: initramfs: %s\n", err), 99) : 0;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "vm_cache.h"
+#include "vm_initrd.h"
 #include "vm_qemu.h"
 
 #define MMT_GUEST_MAX_JOBS 64
@@ -64,5 +65,21 @@ int mmt_guest_kernel(const char *who, const char *spec, const char *arch, int la
  */
 int mmt_guest_binaries(const char *who, const struct mmt_vm_arch *a, const char *bin,
 		       const char *busybox, char *bindir, char *bbpath, size_t len);
+
+#define MMT_GUEST_MAX_MODULES 64
+
+/* Storage for the entries mmt_guest_image_tail() adds; lives as long as they do. */
+struct mmt_guest_tail {
+	char kos[MMT_GUEST_MAX_MODULES][96];
+	char list[4096];
+};
+
+/*
+ * What every guest image ends with, after its own files: the modules (as
+ * mmt/ko/NAME.ko, unpacked, and their load order in mmt/modules) and the mount
+ * points. e must have room for MMT_GUEST_MAX_MODULES + 4 more; returns the new n.
+ */
+int mmt_guest_image_tail(struct mmt_initrd_entry *e, int n, const struct mmt_kmods *m,
+			 struct mmt_guest_tail *t);
 
 #endif

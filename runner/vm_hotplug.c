@@ -204,9 +204,9 @@ static int workdir(struct hp *h)
 
 static int pack(struct hp *h)
 {
-	struct mmt_initrd_entry e[64 + 8];
-	char mmt[4200], mods[4096] = "", kos[64][96], err[1024];
-	size_t off = 0, i;
+	struct mmt_initrd_entry e[4 + MMT_GUEST_MAX_MODULES + 4];
+	struct mmt_guest_tail tail;
+	char mmt[4200], err[1024];
 	int n = 0, r;
 
 	snprintf(mmt, sizeof(mmt), "%s/mmtorture", h->bin);
@@ -217,16 +217,7 @@ static int pack(struct hp *h)
 	e[n++] = (struct mmt_initrd_entry){"bin/busybox", h->busybox, NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"bin/mmtorture", mmt, NULL, NULL, 0755, 0};
 	e[n++] = (struct mmt_initrd_entry){"mmt/hotplug", NULL, h->gargs, NULL, 0644, 0};
-	for (i = 0; i < h->mods.n && i < 64; i++) {
-		snprintf(kos[i], sizeof(kos[i]), "mmt/ko/%s.ko", h->mods.name[i]);
-		e[n++] = (struct mmt_initrd_entry){kos[i], h->mods.path[i], NULL, NULL, 0644, 1};
-		off += (size_t)snprintf(mods + off, off < sizeof(mods) ? sizeof(mods) - off : 0,
-					"%s\n", h->mods.name[i]);
-	}
-	e[n++] = (struct mmt_initrd_entry){"mmt/modules", NULL, mods, NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"proc/.keep", NULL, "", NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"sys/.keep", NULL, "", NULL, 0644, 0};
-	e[n++] = (struct mmt_initrd_entry){"dev/.keep", NULL, "", NULL, 0644, 0};
+	n = mmt_guest_image_tail(e, n, &h->mods, &tail);
 	r = mmt_initrd_write(h->initrd, e, n, err, sizeof(err));
 	return r ? (fprintf(stderr, "mmtorture: " WHO ": initramfs: %s\n", err), 99) : 0;
 }

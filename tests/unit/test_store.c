@@ -573,8 +573,8 @@ static void test_upgrade_v1(void)
 	CHECK(mmt_store_add_job(s, id, &job) == 0);
 	mmt_store_close(s);
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "DROP TABLE run_files; PRAGMA user_version = 1", NULL, NULL,
-			   NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "DROP TABLE run_files; PRAGMA user_version = 1", NULL, NULL, NULL) ==
+	      SQLITE_OK);
 	sqlite3_close(db);
 
 	s = open_ok(path);

@@ -128,7 +128,8 @@ static void test_cmdline(void)
 	CHECK(has(argv, "-accel", "tcg") && has(argv, "-cpu", "max"));
 	CHECK(has(argv, "-serial", "stdio") && has(argv, "-serial", "file:/tmp/r"));
 	CHECK(has(argv, "-append", "console=ttyS0 x=1"));
-	CHECK(has(argv, "-no-user-config", "-nodefaults") && has(argv, "-nodefaults", "-no-reboot"));
+	CHECK(has(argv, "-no-user-config", "-nodefaults") &&
+	      has(argv, "-nodefaults", "-no-reboot"));
 	c.reboot = 1;
 	c.qmp = "/tmp/q.sock";
 	CHECK(mmt_vm_cmdline(&c, argv, buf, sizeof(buf)) == 0);
