@@ -412,8 +412,11 @@ static void text_job(const struct mmt_job_result *j, FILE *out)
 	fprintf(out, "%s%s\n", j->reason[0] ? "  " : "", j->reason);
 	text_params(j, out);
 	text_workers(j, out);
-	fprintf(out, "  elapsed   %s of %s planned, %" PRIu64 " ops, %s ops/s\n",
-		fmt_ns(j->elapsed_ns, a, sizeof(a)), fmt_ns(j->planned_ns, b, sizeof(b)), total,
+	/* A vm hotplug step has no planned duration: it runs its cycles. */
+	fprintf(out, "  elapsed   %s%s%s%s, %" PRIu64 " ops, %s ops/s\n",
+		fmt_ns(j->elapsed_ns, a, sizeof(a)), j->planned_ns ? " of " : "",
+		j->planned_ns ? fmt_ns(j->planned_ns, b, sizeof(b)) : "",
+		j->planned_ns ? " planned" : "", total,
 		fmt_num(per_second(total, j->elapsed_ns), c, sizeof(c)));
 	text_ops(j, out);
 	text_failures(j, out);

@@ -101,7 +101,11 @@ expect_match "console: online in Movable" "$(grep -a "@@MMT-GUEST hp online" "$T
 expect_eq "console: verified twice" "$(grep -ac "@@MMT-GUEST hp verify ok" "$T/console")" 2
 expect_match "console: data back after the unplug" "$(grep -a "@@MMT-GUEST hp gone" "$T/console")" \
 	"blocks=0 bytes=0 recheck ok pages=[1-9][0-9]* on_node=0 bad=0"
-"$M" report --db "$DB" "$(run_of clean)" | grep -E "^  (plug|online|verify|reboot|unplug|cycle) "
+"$M" report --db "$DB" "$(run_of clean)" >"$T/report"
+grep -E "^  (plug|online|verify|reboot|unplug|cycle) " "$T/report"
+# A hotplug run has no planned duration: its elapsed line says none.
+expect_match "report: elapsed without a plan" "$(grep -m1 "^  elapsed" "$T/report")" \
+	"^  elapsed   [0-9.]+ ?[a-z]+, [0-9]+ ops"
 
 # --- virtio-mem: plugged and unplugged by resizing one device ---
 hp vmem --device virtio-mem
