@@ -218,11 +218,6 @@ static double t_power(double ncp, int df, double a)
 	return hit / 20000.0;
 }
 
-/*
- * Each op's log-SD of per-job p50 over the whole pool, and the power of a
- * one-sided z test at alpha that knows it: Phi(ln(1 + shift) / se - z(1 - alpha))
- * with se = sd sqrt(2 / per), the most any test on per jobs a side can reach.
- */
 /* The log-SD of op name's per-job p50 over the pool; NAN under two jobs. */
 static double pool_log_sd(const struct mmt_job_result *pool, int npool, const char *name)
 {
@@ -241,6 +236,12 @@ static double pool_log_sd(const struct mmt_job_result *pool, int npool, const ch
 	return sd;
 }
 
+/*
+ * Each op's log-SD of per-job p50 over the whole pool, and the power of a
+ * one-sided z test at alpha that knows it: Phi(ln(1 + shift) / se - z(1 - alpha))
+ * with se = sd sqrt(2 / per), the most any test on per jobs a side can reach;
+ * and the t test's power at alpha / ntested (see the top).
+ */
 static void bounds(const struct mmt_job_result *pool, int npool, int per, double shift,
 		   double alpha, double ntested)
 {
