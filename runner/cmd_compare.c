@@ -34,7 +34,7 @@ static void compare_usage(FILE *f)
 		"usage: mmtorture compare --baseline SEL --candidate SEL [--workload W] [--db "
 		"PATH]\n"
 		"                         [--json FILE] [-o FILE] [--seed N] [--floor PCT]\n"
-		"                         [--alpha P] [--html DIR]\n"
+		"                         [--alpha P] [--target PCT] [--html DIR]\n"
 		"\n"
 		"Compare two sets of stored runs per workload and op: throughput (per-interval\n"
 		"ops/s, Mann-Whitney U) and latency p50/p90/p99/p99.9/max (merged histograms,\n"
@@ -45,6 +45,8 @@ static void compare_usage(FILE *f)
 		"spread of the jobs reaches by chance in any metric tested (at least PCT);\n"
 		"a failure kind new on the candidate, or a workload that passed on the baseline\n"
 		"and fails on the candidate, is always a regression. The store is only read.\n"
+		"Per workload, a line says how many jobs a side would mark a change of the\n"
+		"target in op p50 95%% of the time, given the spread measured.\n"
 		"\n"
 		"SEL is KEY=VALUE terms joined by ',', all of which must hold; a piece without\n"
 		"'=' is one more value of the term before it (any may match); KEY!=VALUE negates:\n"
@@ -66,6 +68,8 @@ static void compare_usage(FILE *f)
 		"result)\n"
 		"  --floor PCT       minimum noise floor in percent (default 5)\n"
 		"  --alpha P         significance level (default 0.01: p < 0.01, 99%% intervals)\n"
+		"  --target PCT      the change the jobs-a-side line is worked out for (default "
+		"10)\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 no regression, 1 a regression marked, 2 bad input or store.\n");
@@ -129,6 +133,8 @@ static int compare_opt(int c, struct compare_args *a)
 		return parse_double("--floor", optarg, 0, 1000, &a->opts.min_floor_pct);
 	case 'a':
 		return parse_double("--alpha", optarg, 1e-9, 0.5, &a->opts.alpha);
+	case 't':
+		return parse_double("--target", optarg, 0.01, 1000, &a->opts.target_pct);
 	}
 	compare_usage(stderr);
 	return -1;
@@ -148,6 +154,7 @@ static int compare_parse(int argc, char **argv, struct compare_args *a)
 		{"seed", required_argument, NULL, 's'},
 		{"floor", required_argument, NULL, 'f'},
 		{"alpha", required_argument, NULL, 'a'},
+		{"target", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};

@@ -43,6 +43,7 @@ void mmt_cmp_opts_init(struct mmt_cmp_opts *o)
 	o->iters = 2000;
 	o->seed = 1;
 	o->min_floor_pct = 5;
+	o->target_pct = 10;
 }
 
 /* One side's jobs of one workload, and per op the jobs that timed it. */
@@ -212,6 +213,56 @@ static void set_floor(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_
 		r->floor_pct = f;
 }
 
+/* Whether n jobs a side reach the target (see mmt_cmp_runs_needed). */
+static int enough_runs(double a, double cv_pct, double target, int n)
+{
+	double t = mmt_t_quantile(1 - a, 2 * n - 2) + mmt_t_quantile(0.95, 2 * n - 2);
+
+	return t * cv_pct * sqrt(2.0 / n) <= target;
+}
+
+/*
+ * The fewest jobs a side whose per-job Mann-Whitney test can go below alpha:
+ * its smallest two-sided p, with one side all above the other, is 2 / C(2n, n).
+ */
+static int fewest_runs(double alpha)
+{
+	double c = 2; /* C(2, 1) */
+	int n = 1;
+
+	while (2 / c >= alpha && n < MMT_CMP_MAX_RUNS) {
+		c = c * (2 * n + 1) * (2 * n + 2) / ((n + 1) * (double)(n + 1));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Jobs a side for a change of target_pct to clear the floor 95% of the time:
+ * the smallest n with (t(1 - alpha / (2 ntested), 2n - 2) + t(0.95, 2n - 2)) CV
+ * sqrt(2 / n) <= target, the usual t-test sample size; and at least enough for
+ * the per-job Mann-Whitney test to pass (five a side at alpha 0.01).
+ */
+int mmt_cmp_runs_needed(const struct mmt_cmp_opts *o, int ntested, double cv_pct)
+{
+	double a = o->alpha / (2.0 * (ntested > 1 ? ntested : 1));
+	int lo = fewest_runs(o->alpha), hi = MMT_CMP_MAX_RUNS, mid;
+
+	if (isnan(cv_pct))
+		return 0;
+	if (o->target_pct <= o->min_floor_pct || !enough_runs(a, cv_pct, o->target_pct, hi))
+		return -1;
+	/* The left side falls as n grows: bisect for the first n that is enough. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (enough_runs(a, cv_pct, o->target_pct, mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* ---- marks -------------------------------------------------------------- */
 
 /* Whether the jobs of one side all sit apart from the other's, as a p-value. */
@@ -230,6 +281,7 @@ static void mark_row(const struct mmt_cmp_opts *o, int ntested, struct mmt_cmp_r
 	int significant, worse;
 
 	set_floor(o, ntested, r);
+	r->runs_needed = mmt_cmp_runs_needed(o, ntested, r->cv_pct);
 	r->job_p = job_p(r);
 	if (r->why)
 		return;
@@ -711,6 +763,8 @@ static int check_opts(const struct mmt_cmp_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "alpha %g: valid 0 < alpha <= 0.5", o->alpha);
 	else if (o->iters < 100 || o->iters > 1000000)
 		snprintf(err, errlen, "bootstrap iterations %d: valid 100..1000000", o->iters);
+	else if (!(o->target_pct > 0))
+		snprintf(err, errlen, "target change %g%%: valid > 0", o->target_pct);
 	else if (!(o->min_floor_pct >= 0))
 		snprintf(err, errlen, "noise floor %g%%: valid >= 0", o->min_floor_pct);
 	else

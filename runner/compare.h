@@ -64,6 +64,8 @@ const char *mmt_cmp_metric_name(int metric);
 /* "~", "REGRESSION", "improved", "-". */
 const char *mmt_cmp_mark_name(int mark);
 
+#define MMT_CMP_MAX_RUNS 1000
+
 struct mmt_cmp_row {
 	int metric;
 	double base, cand; /* pooled value per side: ops/s, or ns */
@@ -77,6 +79,12 @@ struct mmt_cmp_row {
 	double job_p; /* Mann-Whitney on the per-job values: do the jobs differ consistently? */
 	double cv_pct; /* pooled run-to-run CV of the per-job values; NAN under two jobs a side */
 	double floor_pct;
+	/*
+	 * About how many jobs a side would mark a change of opts.target_pct in 95%
+	 * of comparisons, given cv_pct and the rows tested; 0 without a CV, -1 over
+	 * MMT_CMP_MAX_RUNS or when the target is under the minimum floor.
+	 */
+	int runs_needed;
 	int mark;
 	const char *why; /* for MMT_CMP_UNTESTED (a static string), else NULL */
 };
@@ -123,6 +131,7 @@ struct mmt_cmp_opts {
 	int iters; /* bootstrap replicates, 2000 */
 	uint64_t seed; /* bootstrap PRNG seed: the same seed, the same intervals */
 	double min_floor_pct; /* 5 */
+	double target_pct; /* 10: the change runs_needed is worked out for */
 	const char *workload; /* fnmatch glob on "workload" or "workload:label"; NULL: all */
 };
 
@@ -137,6 +146,12 @@ struct mmt_compare {
 };
 
 void mmt_cmp_opts_init(struct mmt_cmp_opts *o);
+/*
+ * Jobs a side for a change of o->target_pct to clear the noise floor in 95% of
+ * comparisons, when the per-job values spread by cv_pct and ntested rows are
+ * tested: a row's runs_needed (0, -1 and the bound as there).
+ */
+int mmt_cmp_runs_needed(const struct mmt_cmp_opts *o, int ntested, double cv_pct);
 
 /*
  * Compare two sets of jobs in memory (each set any number of workloads; the

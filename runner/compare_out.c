@@ -164,7 +164,33 @@ static void text_failures(const struct mmt_cmp_workload *w, FILE *out)
 	}
 }
 
-static void text_workload(const struct mmt_cmp_workload *w, FILE *out)
+/*
+ * Per op, the jobs a side that would mark a p50 change of the target 95% of
+ * the time: how many repetitions a report on these machines needs.
+ */
+static void text_runs(const struct mmt_cmp_workload *w, double target, FILE *out)
+{
+	const struct mmt_cmp_row *r;
+	int i, shown = 0;
+
+	for (i = 0; i < w->nops; i++) {
+		r = &w->ops[i].row[MMT_CMP_P50];
+		if (r->why || !r->runs_needed)
+			continue;
+		if (!shown++)
+			fprintf(out, "  jobs a side to mark a %g%% p50 change 95%% of the time:",
+				target);
+		if (r->runs_needed < 0)
+			fprintf(out, "%s %s never", shown > 1 ? "," : "", w->ops[i].name);
+		else
+			fprintf(out, "%s %s %d", shown > 1 ? "," : "", w->ops[i].name,
+				r->runs_needed);
+	}
+	if (shown)
+		fputc('\n', out);
+}
+
+static void text_workload(const struct mmt_cmp_workload *w, double target, FILE *out)
 {
 	int i, m;
 
@@ -184,6 +210,7 @@ static void text_workload(const struct mmt_cmp_workload *w, FILE *out)
 		for (m = 0; m < MMT_CMP__METRICS; m++)
 			text_row(op->name, &op->row[m], out);
 	}
+	text_runs(w, target, out);
 }
 
 static void text_summary(const struct mmt_compare *c, FILE *out)
@@ -211,7 +238,7 @@ int mmt_compare_text(const struct mmt_compare *c, FILE *out)
 	fprintf(out, "\n%-*s %10s %10s %8s  %-10s  %s\n", COL_NAME, "workload / op metric",
 		"baseline", "candidate", "change", "mark", "test");
 	for (i = 0; i < c->nwl; i++)
-		text_workload(&c->wl[i], out);
+		text_workload(&c->wl[i], c->opts.target_pct, out);
 	text_summary(c, out);
 	return ferror(out) ? -EIO : 0;
 }
@@ -288,6 +315,7 @@ static struct json_object *json_row(const struct mmt_cmp_row *r)
 	jset(o, "job_p", jnum(r->job_p));
 	jset(o, "cv_pct", jnum(r->cv_pct));
 	jset(o, "floor_pct", jnum(r->floor_pct));
+	jset(o, "runs_needed", r->runs_needed ? json_object_new_int(r->runs_needed) : NULL);
 	jset(o, "mark", json_object_new_string(mmt_cmp_mark_name(r->mark)));
 	jset(o, "why", r->why ? json_object_new_string(r->why) : NULL);
 	vals = json_object_new_object();
@@ -377,6 +405,7 @@ static struct json_object *json_opts(const struct mmt_compare *c)
 	jset(o, "bootstrap_iters", json_object_new_int(c->opts.iters));
 	jset(o, "seed", json_object_new_uint64(c->opts.seed));
 	jset(o, "min_floor_pct", json_object_new_double(c->opts.min_floor_pct));
+	jset(o, "target_pct", json_object_new_double(c->opts.target_pct));
 	jset(o, "workload", c->opts.workload ? json_object_new_string(c->opts.workload) : NULL);
 	return o;
 }

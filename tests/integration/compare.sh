@@ -34,7 +34,16 @@ jq -e '.workloads[0].ops | map(select(.op == "cow_fault"))[0].metrics | length =
 	"$T/aa.json" >/dev/null || fail "A/A JSON metrics"
 jq -e '[.workloads[0].ops[].metrics[] | select(.metric == "p50" and .test == "bootstrap")] | length > 0' \
 	"$T/aa.json" >/dev/null || fail "no p50 was tested"
-"$M" compare --baseline tag=A --candidate tag=B --json - | jq -e '.options.seed == 1' >/dev/null ||
+# How many jobs a side a 10% p50 change needs here: the line and the JSON agree.
+need=$(grep -Eo 'jobs a side to mark a 10% p50 change 95% of the time:.* cow_fault ([0-9]+|never)' "$T/aa" |
+	sed 's/.* cow_fault //')
+expect_match "jobs a side for cow_fault" "$need" '^([5-9]|[1-9][0-9]+|never)$'
+expect_eq "jobs a side in the JSON" \
+	"$(jq -r '.workloads[0].ops[] | select(.op == "cow_fault") | .metrics[] | select(.metric == "p50") | .runs_needed' "$T/aa.json" | sed 's/^-1$/never/')" \
+	"$need"
+"$M" compare --baseline tag=A --candidate tag=B --target 50 >"$T/t50" 2>&1
+grep -q 'jobs a side to mark a 50% p50 change' "$T/t50" || fail "--target 50: $(grep 'jobs a side' "$T/t50")"
+"$M" compare --baseline tag=A --candidate tag=B --json - | jq -e '.options.seed == 1 and .options.target_pct == 10' >/dev/null ||
 	fail "--json -"
 "$M" compare --baseline tag=A --candidate tag=B --workload 'thp_*' -o "$T/o" || fail "--workload -o"
 # The HTML report: the comparison's tables beside both sides' plots, one file.
@@ -76,6 +85,7 @@ bad "one side" "give both --baseline SEL and --candidate SEL" --baseline tag=A
 bad "workload" "no job of workload 'nope' on either side; there: thp_fork" \
 	--baseline tag=A --candidate tag=B --workload nope
 bad "alpha" "bad --alpha '2'; valid" --baseline tag=A --candidate tag=B --alpha 2
+bad "target" "bad --target '0'; valid: 0.01..1000" --baseline tag=A --candidate tag=B --target 0
 bad "option" "unrecognized option" --baseline tag=A --candidate tag=B --frobnicate
 bad "missing db" "no such file" --db "$T/none.db" --baseline tag=A --candidate tag=B
 [ -e "$T/none.db" ] && fail "compare created a store"

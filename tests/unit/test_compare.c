@@ -413,6 +413,39 @@ static void test_read_only_and_json(void)
 	mmt_compare_free(c);
 }
 
+/*
+ * Jobs a side against t tables: at alpha 0.01 on one row, CV 10% and a 10%
+ * target, n = 37 gives (t(.995, 72) + t(.95, 72)) sqrt(2/37) = (2.646 + 1.666)
+ * 0.2325 = 1.0025 > 1 and n = 38 gives (2.644 + 1.666) 0.2294 = 0.989 <= 1.
+ */
+static void test_runs_needed(void)
+{
+	struct mmt_cmp_opts o;
+	int n;
+
+	mmt_cmp_opts_init(&o);
+	CHECK(o.target_pct == 10);
+	n = mmt_cmp_runs_needed(&o, 1, 10);
+	CHECK_MSG(n == 38, "%d", n);
+	/* No spread: the per-job Mann-Whitney test alone sets it, five a side at 0.01... */
+	CHECK(mmt_cmp_runs_needed(&o, 1, 0) == 5);
+	/* ...and four at 0.05 (2 / C(8, 4) = 0.029 < 0.05 <= 2 / C(6, 3) = 0.1). */
+	o.alpha = 0.05;
+	CHECK(mmt_cmp_runs_needed(&o, 1, 0) == 4);
+	o.alpha = 0.01;
+	/* More rows tested, more runs; a larger target, fewer. */
+	CHECK(mmt_cmp_runs_needed(&o, 40, 10) > n);
+	o.target_pct = 20;
+	CHECK(mmt_cmp_runs_needed(&o, 1, 10) < n);
+	/* Out of reach: over the bound, or a target under the minimum floor. */
+	o.target_pct = 10;
+	CHECK(mmt_cmp_runs_needed(&o, 1, 200) == -1);
+	o.target_pct = 4;
+	CHECK(mmt_cmp_runs_needed(&o, 1, 1) == -1);
+	/* Without a measured spread there is nothing to say. */
+	CHECK(mmt_cmp_runs_needed(&o, 1, NAN) == 0);
+}
+
 int main(void)
 {
 	char cmd[64];
@@ -425,6 +458,7 @@ int main(void)
 	test_new_failure();
 	test_selectors();
 	test_read_only_and_json();
+	test_runs_needed();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", dir);
