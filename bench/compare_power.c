@@ -23,6 +23,8 @@
  * alpha that keeps a whole comparison's false positives at alpha (alpha over
  * the rows tested, as compare's floor takes it): what a test that must
  * estimate the spread from 2 x PER_SIDE jobs, on every row at once, reaches.
+ * Last, "needed": the median over the A/A trials of the jobs a side compare
+ * itself says a 10% p50 change needs (its runs_needed).
  */
 #include <errno.h>
 #include <math.h>
@@ -45,6 +47,7 @@ struct tally {
 	double pool_sd; /* log-SD of the per-job p50 over the whole pool */
 	double bound; /* best power any test could reach (see the top) */
 	double t_bound; /* power of a t test on per-job values at compare's per-row alpha */
+	int *need, nneed; /* compare's p50 runs_needed in each A/A trial (-1 as MAX + 1) */
 };
 
 static double ntested_sum; /* rows compare tested, summed over the A/A trials */
@@ -134,6 +137,40 @@ static int any_mark(const struct mmt_cmp_op *op)
 	return 0;
 }
 
+static void add_need(struct tally *t, int n)
+{
+	int *p;
+
+	if (!n)
+		return;
+	p = realloc(t->need, (size_t)(t->nneed + 1) * sizeof(*p));
+	if (!p)
+		return;
+	t->need = p;
+	t->need[t->nneed++] = n < 0 ? MMT_CMP_MAX_RUNS + 1 : n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The median of what compare said was needed, as text: "8", ">1000", "-". */
+static const char *need_text(struct tally *t, char *buf, size_t len)
+{
+	int m;
+
+	if (!t->nneed)
+		return "-";
+	qsort(t->need, (size_t)t->nneed, sizeof(*t->need), cmp_int);
+	m = t->need[t->nneed / 2];
+	if (m > MMT_CMP_MAX_RUNS)
+		snprintf(buf, len, ">%d", MMT_CMP_MAX_RUNS);
+	else
+		snprintf(buf, len, "%d", m);
+	return buf;
+}
+
 static void count_aa(const struct mmt_compare *c)
 {
 	int w, i, k, m, hit[MMT_CMP__METRICS] = {0};
@@ -151,6 +188,7 @@ static void count_aa(const struct mmt_compare *c)
 			if (!isnan(r->cv_pct))
 				tally[k].cv_sum += r->cv_pct;
 			tally[k].floor_sum += r->floor_pct;
+			add_need(&tally[k], r->runs_needed);
 			for (m = 0; m < MMT_CMP__METRICS; m++)
 				hit[m] |= op->row[m].mark == MMT_CMP_REGRESSION ||
 					  op->row[m].mark == MMT_CMP_IMPROVED;
@@ -280,26 +318,27 @@ static void print_table(const char *workload, int trials, int aa_trials_marked, 
 			double shift)
 {
 	int i, nposs = 0, nmet = 0, nmet_all = 0, ntestable = 0;
+	char need[16];
 
 	printf("%s: pool %d jobs; %d trials of %d vs %d jobs; shift %+.0f%% on every candidate "
 	       "latency; %.0f rows tested a comparison\n\n",
 	       workload, njobs, trials, per, per, shift * 100, ntested_sum / trials);
-	printf("%-18s %8s %8s %8s %9s %9s %9s %9s %9s %9s %9s\n", "op", "pool CV", "p50 CV",
+	printf("%-18s %8s %8s %8s %9s %9s %9s %9s %9s %9s %9s %7s\n", "op", "pool CV", "p50 CV",
 	       "floor", "testable", "best any", "t bound", "p50 det.", "p90 det.", "A/A p50",
-	       "A/A any");
+	       "A/A any", "needed");
 	for (i = 0; i < nnames; i++) {
-		const struct tally *t = &tally[i];
+		struct tally *t = &tally[i];
 		/* An op too rare to test (a few samples a job) counts in neither. */
 		int possible = t->testable && t->bound >= 0.95,
 		    met = t->testable && 100.0 * t->detected >= 95.0 * trials;
 
 		printf("%-18s %7.1f%% %7.1f%% %7.1f%% %8.0f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%% "
-		       "%8.1f%% %8.1f%%\n",
+		       "%8.1f%% %8.1f%% %7s\n",
 		       names[i], 100 * (exp(t->pool_sd) - 1), t->cv_sum / trials,
 		       t->floor_sum / trials, 100.0 * t->testable / trials, 100 * t->bound,
 		       100 * t->t_bound, 100.0 * t->detected / trials,
 		       100.0 * t->p90_detected / trials, 100.0 * t->aa_p50 / trials,
-		       100.0 * t->aa_any / trials);
+		       100.0 * t->aa_any / trials, need_text(t, need, sizeof(need)));
 		nposs += possible;
 		nmet += possible && met;
 		nmet_all += met;
@@ -364,6 +403,8 @@ int main(int argc, char **argv)
 	bounds(pool, npool, per, shift, o.alpha, ntested_sum / trials);
 	print_table(argv[2], trials, aa_marked, npool, per, shift);
 	free(idx);
+	for (i = 0; i < nnames; i++)
+		free(tally[i].need);
 	mmt_job_results_free(pool, npool);
 	return 0;
 }

@@ -10,7 +10,8 @@
 # usage: compare_power.sh MMTORTURE COMPARE_POWER [WORKLOADS] [REPS] [TRIALS]
 #   WORKLOADS: comma-separated; default the host stressors that need no
 #   --allow-destructive and no second NUMA node.
-#   DB=path reuses (or keeps) the store of real runs instead of a scratch one.
+#   DB=path reuses (or keeps) the store of real runs instead of a scratch one;
+#   PER=N draws N jobs a side instead of 5 (REPS must be at least 2N).
 set -eu
 M=$1
 P=$2
@@ -25,14 +26,14 @@ for W in ${WS//,/ }; do
 	have=0
 	[ -s "$DB" ] && have=$(sqlite3 "$DB" \
 		"SELECT count(*) FROM jobs WHERE workload = '$W' AND status = 'pass'")
-	if [ "$have" -lt 10 ]; then
+	if [ "$have" -lt $((2 * ${PER:-5})) ]; then
 		echo "real runs: $W, $REPS x 10 s into $DB"
 		"$M" run -q --db "$DB" --scratch "$T/scratch" -w "$W" -d 10s --repeat "$REPS" \
 			--tag compare-power >"$T/run.log" 2>&1 || { cat "$T/run.log"; exit 1; }
 	fi
 	echo "trials: $TRIALS, each an A/A and a +10% latency comparison"
 	start=$(date +%s)
-	"$P" "$DB" "$W" "$TRIALS" 10 5
+	"$P" "$DB" "$W" "$TRIALS" 10 "${PER:-5}"
 	echo "($(($(date +%s) - start)) s of comparisons)"
 	echo
 done
