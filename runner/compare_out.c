@@ -550,11 +550,5 @@ int mmt_compare_json(const struct mmt_compare *c, FILE *out)
 
 	if (!doc)
 		return -ENOMEM;
-	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-							  JSON_C_TO_STRING_SPACED |
-							  JSON_C_TO_STRING_NOSLASHESCAPE),
-	      out);
-	fputc('\n', out);
-	json_object_put(doc);
-	return ferror(out) ? -EIO : 0;
+	return mmt_json_write(doc, out);
 }

@@ -421,16 +421,6 @@ static void record(const struct mmt_pd_run *r, FILE *out)
 	}
 }
 
-static uint64_t ops_total(const struct mmt_job_result *j)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < j->nops; i++)
-		n += j->ops[i].h.count;
-	return n;
-}
-
 static void jobs(const struct mmt_pd_run *r, FILE *out)
 {
 	char title[160];
@@ -444,7 +434,7 @@ static void jobs(const struct mmt_pd_run *r, FILE *out)
 	for (k = 0; k < r->njobs; k++) {
 		const struct mmt_job_result *j = &r->jobs[k];
 		const char *st = mmt_status_name(j->status);
-		uint64_t n = ops_total(j);
+		uint64_t n = mmt_job_ops_total(j);
 		double rate = j->elapsed_ns ? (double)n * 1e9 / (double)j->elapsed_ns : 0.0;
 
 		fprintf(out, "<tr><td class=\"num\">%d</td><td>", j->seq);

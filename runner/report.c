@@ -149,16 +149,6 @@ const char *mmt_fmt_time(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-static uint64_t ops_total(const struct mmt_job_result *j)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < j->nops; i++)
-		n += j->ops[i].h.count;
-	return n;
-}
-
 static double per_second(uint64_t n, uint64_t elapsed_ns)
 {
 	return elapsed_ns ? (double)n * 1e9 / (double)elapsed_ns : 0.0;
@@ -405,7 +395,7 @@ static void text_tail(const struct mmt_job_result *j, FILE *out)
 static void text_job(const struct mmt_job_result *j, FILE *out)
 {
 	char title[160], a[24], b[24], c[24];
-	uint64_t total = ops_total(j);
+	uint64_t total = mmt_job_ops_total(j);
 
 	fprintf(out, "\njob %d  %s (repeat %d)  %s", j->seq, job_title(j, title, sizeof(title)),
 		j->repeat, mmt_status_name(j->status));
@@ -628,7 +618,7 @@ static void json_job_lists(struct json_object *o, const struct mmt_job_result *j
 static struct json_object *json_job(const struct mmt_job_result *j)
 {
 	struct json_object *o = json_object_new_object();
-	uint64_t total = ops_total(j);
+	uint64_t total = mmt_job_ops_total(j);
 
 	jset(o, "seq", json_object_new_int(j->seq));
 	jset(o, "workload", jstr(j->workload));
@@ -666,13 +656,19 @@ int mmt_report_json(struct mmt_store *s, int64_t run_id, FILE *out)
 	for (i = 0; i < l.njobs; i++)
 		json_object_array_add(jobs, json_job(&l.jobs[i]));
 	jset(doc, "jobs", jobs);
+	rc = mmt_json_write(doc, out);
+	unload(&l);
+	return rc;
+}
+
+int mmt_json_write(struct json_object *doc, FILE *out)
+{
 	fputs(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 							  JSON_C_TO_STRING_SPACED |
 							  JSON_C_TO_STRING_NOSLASHESCAPE),
 	      out);
 	fputc('\n', out);
 	json_object_put(doc);
-	unload(&l);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -720,7 +716,7 @@ static void summary_row(const struct mmt_job_result *j, int opsw, FILE *out)
 
 	job_title(j, title, sizeof(title));
 	summary_ops(j, ops, sizeof(ops));
-	fmt_num(per_second(ops_total(j), j->elapsed_ns), rate, sizeof(rate));
+	fmt_num(per_second(mmt_job_ops_total(j), j->elapsed_ns), rate, sizeof(rate));
 	used = fprintf(out, "%3d  %-24.24s %-6s %7s  %-*s %5" PRIu64 "  ", j->seq, title,
 		       mmt_status_name(j->status), rate, opsw, ops, nfail);
 	/* Many ops push the last column past the width; it still gets a readable stub. */

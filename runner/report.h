@@ -19,6 +19,10 @@ int mmt_report_json(struct mmt_store *s, int64_t run_id, FILE *out);
 /* The end-of-run table: a row per job (workload, status, ops/s, p50/p99 of each op, failures). */
 int mmt_report_summary(struct mmt_store *s, int64_t run_id, FILE *out);
 
+struct json_object;
+/* doc, pretty-printed with a newline, to out; doc is put. -EIO on a write error. */
+int mmt_json_write(struct json_object *doc, FILE *out);
+
 /* Three significant digits with a unit: 812ns, 4.41us, 12.0ms, 301s. */
 const char *mmt_fmt_ns(uint64_t ns, char *buf, size_t len);
 /* A rate or a count, three significant digits: 0.50, 812, 4.41k, 12.0M. */

@@ -4,6 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t mmt_job_ops_total(const struct mmt_job_result *j)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < j->nops; i++)
+		n += j->ops[i].h.count;
+	return n;
+}
+
 /* Everything is left zeroed, so freeing twice or freeing a zeroed struct is harmless. */
 void mmt_job_result_free(struct mmt_job_result *j)
 {

@@ -101,6 +101,8 @@ struct mmt_job_result {
 };
 
 void mmt_job_result_free(struct mmt_job_result *j);
+/* Ops the job completed: every op's count, all workers. */
+uint64_t mmt_job_ops_total(const struct mmt_job_result *j);
 void mmt_run_info_free(struct mmt_run_info *ri);
 /* Free each of njobs results and the array itself. */
 void mmt_job_results_free(struct mmt_job_result *jobs, int njobs);

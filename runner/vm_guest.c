@@ -280,31 +280,16 @@ static int find_binaries(struct guest *g)
 
 /*
  * The guest's init: mount, load modules, run the profile with the stream on
- * the results channel, say how it ended, power off. The machine-readable
- * lines start on a fresh line (a prompt or a half kernel line may precede).
+ * the results channel, say how it ended, power off.
  */
 static const char init_script[] =
-	"#!/bin/busybox sh\n"
-	"export PATH=/bin\n"
-	"/bin/busybox --install -s /bin\n"
-	"mount -t proc proc /proc\n"
-	"mount -t sysfs sysfs /sys\n"
-	"mount -t devtmpfs devtmpfs /dev\n"
-	"mkdir -p /tmp && mount -t tmpfs tmpfs /tmp\n"
-	"mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
-	"for m in $(cat /mmt/modules); do\n"
-	"\tinsmod /mmt/ko/$m.ko || echo \"@@MMT-GUEST insmod $m failed\"\n"
-	"done\n"
-	"echo; echo \"@@MMT-GUEST boot $(uname -r) $(uname -m)\"\n"
-	"set --\n"
-	"while IFS= read -r a; do set -- \"$@\" \"$a\"; done </mmt/args\n"
-	"[ -s /mmt/sh ] && sh /mmt/sh </dev/null >/dev/console 2>&1 &\n"
-	"cd /tmp\n"
-	"MMTORTURE_GUEST=1 /bin/mmtorture run \"$@\"\n"
-	"rc=$?\n"
-	"echo; echo \"@@MMT-GUEST exit $rc\"\n"
-	"sync\n"
-	"poweroff -f\n";
+	MMT_GUEST_INIT_HEAD "mkdir -p /tmp && mount -t tmpfs tmpfs /tmp\n"
+			    "mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null\n"
+			    "set --\n"
+			    "while IFS= read -r a; do set -- \"$@\" \"$a\"; done </mmt/args\n"
+			    "[ -s /mmt/sh ] && sh /mmt/sh </dev/null >/dev/console 2>&1 &\n"
+			    "cd /tmp\n"
+			    "MMTORTURE_GUEST=1 /bin/mmtorture run \"$@\"\n" MMT_GUEST_INIT_TAIL;
 
 /* The results channel and the run's options, one argument per line. */
 static int guest_args(struct guest *g)

@@ -68,6 +68,29 @@ int mmt_guest_binaries(const char *who, const struct mmt_vm_arch *a, const char 
 
 #define MMT_GUEST_MAX_MODULES 64
 
+/*
+ * How every guest's /init begins and ends: busybox, the kernel filesystems,
+ * the modules of mmt/modules, the boot line; the exit line, power off. The
+ * machine-readable lines start on a fresh line (a prompt or a half kernel line
+ * may precede them). Between them an image runs its own part, leaving $?.
+ */
+#define MMT_GUEST_INIT_HEAD                                                                        \
+	"#!/bin/busybox sh\n"                                                                      \
+	"export PATH=/bin\n"                                                                       \
+	"/bin/busybox --install -s /bin\n"                                                         \
+	"mount -t proc proc /proc\n"                                                               \
+	"mount -t sysfs sysfs /sys\n"                                                              \
+	"mount -t devtmpfs devtmpfs /dev\n"                                                        \
+	"for m in $(cat /mmt/modules); do\n"                                                       \
+	"\tinsmod /mmt/ko/$m.ko || { echo; echo \"@@MMT-GUEST insmod $m failed\"; }\n"             \
+	"done\n"                                                                                   \
+	"echo; echo \"@@MMT-GUEST boot $(uname -r) $(uname -m)\"\n"
+#define MMT_GUEST_INIT_TAIL                                                                        \
+	"rc=$?\n"                                                                                  \
+	"echo; echo \"@@MMT-GUEST exit $rc\"\n"                                                    \
+	"sync\n"                                                                                   \
+	"poweroff -f\n"
+
 /* Storage for the entries mmt_guest_image_tail() adds; lives as long as they do. */
 struct mmt_guest_tail {
 	char kos[MMT_GUEST_MAX_MODULES][96];

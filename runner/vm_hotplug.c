@@ -156,21 +156,8 @@ static int find_pieces(struct hp *h)
  * Load the modules, say the guest is up, hand over to __guest-hotplug; were
  * it to end, say how and power off (QEMU then ends, and the host sees it).
  */
-static const char init_script[] =
-	"#!/bin/busybox sh\n"
-	"export PATH=/bin\n"
-	"/bin/busybox --install -s /bin\n"
-	"mount -t proc proc /proc\n"
-	"mount -t sysfs sysfs /sys\n"
-	"mount -t devtmpfs devtmpfs /dev\n"
-	"for m in $(cat /mmt/modules); do\n"
-	"\tinsmod /mmt/ko/$m.ko || { echo; echo \"@@MMT-GUEST insmod $m failed\"; }\n"
-	"done\n"
-	"echo; echo \"@@MMT-GUEST boot $(uname -r) $(uname -m)\"\n"
-	"/bin/mmtorture __guest-hotplug $(cat /mmt/hotplug)\n"
-	"rc=$?\n"
-	"echo; echo \"@@MMT-GUEST exit $rc\"\n"
-	"poweroff -f\n";
+static const char init_script[] = MMT_GUEST_INIT_HEAD
+	"/bin/mmtorture __guest-hotplug $(cat /mmt/hotplug)\n" MMT_GUEST_INIT_TAIL;
 
 static int workdir(struct hp *h)
 {
