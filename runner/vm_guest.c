@@ -564,8 +564,9 @@ static void host_run_info(struct guest *g, struct mmt_run_info *ri)
 		(uint64_t)time(NULL) * 1000000000ull - (mono_ns() - g->t0); /* when QEMU started */
 	snprintf(ri->tool_version, sizeof(ri->tool_version), "%s", MMT_VERSION);
 	snprintf(ri->profile, sizeof(ri->profile), "%.500s", g->profile_path);
-	snprintf(ri->kernel_release, sizeof(ri->kernel_release), "%s",
-		 g->have_k ? g->k.release : g->image);
+	/* A kernel given as a path stands as its release: cut to the field. */
+	snprintf(ri->kernel_release, sizeof(ri->kernel_release), "%.*s",
+		 (int)sizeof(ri->kernel_release) - 1, g->have_k ? g->k.release : g->image);
 	snprintf(ri->arch, sizeof(ri->arch), "%s", g->arch->name);
 	snprintf(ri->virt, sizeof(ri->virt), "qemu-tcg");
 	ri->guest = 1;
