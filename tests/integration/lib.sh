@@ -16,6 +16,16 @@ q() {
 	sqlite3 -batch -noheader "$DB" "$@"
 }
 
+# The one-job run tagged TAG: a column of its job; its ops as "plug=1 online=1 ...".
+tag_job() { # TAG COLUMN
+	q "select $2 from jobs where run_id = (select id from runs where tag = '$1')"
+}
+tag_ops() { # TAG: "plug=1 online=1 ..." in the op order
+	q "select group_concat(name || '=' || count, ' ') from (select o.name, o.count from job_ops o
+		join jobs j on o.job_id = j.id join runs r on j.run_id = r.id
+		where r.tag = '$1' order by o.id)"
+}
+
 fail() {
 	echo "FAIL: $*" >&2
 	failures=$((failures + 1))

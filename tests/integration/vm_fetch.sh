@@ -104,16 +104,22 @@ expect_match "vm commands" "$(cat "$T/e")" "valid: fetch, list"
 "$M" vm fetch --cache "$C" 2>/dev/null; expect_eq "no SPEC" "$?" 2
 "$M" vm list --cache "$C" --bogus 2>/dev/null; expect_eq "bad list option" "$?" 2
 
+# A forced re-fetch in the background, signalled a second after its temp dir appears.
+fetch_killed() { # SIGNAL STDERR-FILE: sets pid, leaves the exit status in rc
+	"$M" vm fetch --cache "$C" --force -q "$REL" >/dev/null 2>"$2" &
+	pid=$!
+	for i in $(seq 50); do
+		ls -d "$C/kernels/.tmp-$REL-$pid" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sleep 1
+	kill "-$1" "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+}
+
 # --- an interrupted fetch leaves the cached kernel whole and nothing half in the list ---
-"$M" vm fetch --cache "$C" --force -q "$REL" >/dev/null 2>&1 &
-pid=$!
-for i in $(seq 50); do
-	ls -d "$C/kernels/.tmp-$REL-$pid" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-sleep 1
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+fetch_killed KILL /dev/null
 "$M" vm list --cache "$C" >"$T/list2"
 expect_eq "list after a killed fetch" "$(grep -c "^$REL " "$T/list2")" 1
 grep -q '^\.' "$T/list2" && fail "a temporary directory is listed"
@@ -122,16 +128,8 @@ jq -e .release "$K/meta.json" >/dev/null || fail "meta.json after a killed fetch
 ls -d "$C/kernels/.tmp-$REL-$pid" 2>/dev/null && fail "the dead fetch's temp dir was not cleaned"
 
 # Interrupted (Ctrl-C): the tool at work is stopped, the half-made kernel removed.
-"$M" vm fetch --cache "$C" --force -q "$REL" >/dev/null 2>"$T/int" &
-pid=$!
-for i in $(seq 50); do
-	ls -d "$C/kernels/.tmp-$REL-$pid" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-sleep 1
-kill -INT "$pid"
-wait "$pid"
-expect_eq "interrupted fetch exit" "$?" 130
+fetch_killed INT "$T/int"
+expect_eq "interrupted fetch exit" "$rc" 130
 expect_match "interrupted msg" "$(cat "$T/int")" "interrupted"
 ls -d "$C/kernels/.tmp-$REL-$pid" 2>/dev/null && fail "an interrupted fetch left its temp dir"
 jq -e .release "$K/meta.json" >/dev/null || fail "meta.json after an interrupted fetch"

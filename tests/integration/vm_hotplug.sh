@@ -31,14 +31,6 @@ hp() { # TAG ARGS...: one run into $DB, its exit code in $rc
 	echo "$tag: exit $rc in $(since "$t0") s"
 }
 run_of() { q "select id from runs where tag = '$1'"; }
-job() { # TAG COLUMN
-	q "select $2 from jobs where run_id = (select id from runs where tag = '$1')"
-}
-ops() { # TAG: "plug=1 online=1 ..." in the op order
-	q "select group_concat(name || '=' || count, ' ') from (select o.name, o.count from job_ops o
-		join jobs j on o.job_id = j.id join runs r on j.run_id = r.id
-		where r.tag = '$1' order by o.id)"
-}
 metric() { # TAG KEY
 	"$M" report --json --db "$DB" "$(run_of "$1")" | jq -r ".jobs[0].metrics.$2"
 }
@@ -85,9 +77,9 @@ expect_match "ppc64le 384M" "$(cat "$T/e")" "--size 384M: valid on ppc64le: a mu
 hp clean --seed 7
 expect_eq "clean exit" "$rc" 0
 [ "$rc" = 0 ] || tail -20 "$T/clean.out"
-expect_eq "clean job" "$(job clean "workload || ':' || label || '|' || status || '|' || reason")" \
+expect_eq "clean job" "$(tag_job clean "workload || ':' || label || '|' || status || '|' || reason")" \
 	"hotplug:pc-dimm|pass|"
-expect_eq "clean ops" "$(ops clean)" \
+expect_eq "clean ops" "$(tag_ops clean)" \
 	"plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
 expect_eq "clean run" "$(q "select guest || '|' || kernel_release || '|' || arch || '|' || status \
 	|| '|' || exit_code || '|' || seed from runs where tag = 'clean'")" "1|$K|x86_64|complete|0|7"
@@ -111,15 +103,15 @@ expect_match "report: elapsed without a plan" "$(grep -m1 "^  elapsed" "$T/repor
 hp vmem --device virtio-mem
 expect_eq "virtio-mem exit" "$rc" 0
 [ "$rc" = 0 ] || tail -20 "$T/vmem.out"
-expect_eq "virtio-mem ops" "$(ops vmem)" \
+expect_eq "virtio-mem ops" "$(tag_ops vmem)" \
 	"plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
 
 # --- plain online: the unplug after the reboot fails, as expected ---
 hp limit --online normal --expect limitation
 expect_eq "limitation exit" "$rc" 0
-expect_match "limitation reason" "$(job limit "status || '|' || reason")" \
+expect_match "limitation reason" "$(tag_job limit "status || '|' || reason")" \
 	"^pass\|expected limitation in 1 of 1 cycles: cycle 1: no DEVICE_DELETED for dimm0 .*_OST status 0x82.*Offline failed"
-expect_eq "limitation ops" "$(ops limit)" \
+expect_eq "limitation ops" "$(tag_ops limit)" \
 	"plug=1 online=1 verify=2 reboot=1 unplug=0 recheck=0 cycle=1"
 expect_eq "limitation cycles" "$(metric limit cycles_limited)" 1
 expect_match "limitation kmsg kept as allowed" "$(q "select group_concat(verdict || ':' || rule, ',') \
@@ -130,7 +122,7 @@ expect_eq "limitation failures" "$(q "select count(*) from failures f join jobs 
 # --- ... and a failure where a clean cycle was expected ---
 hp normal --online normal
 expect_eq "normal, expected clean: exit" "$rc" 1
-expect_match "normal, expected clean: reason" "$(job normal reason)" \
+expect_match "normal, expected clean: reason" "$(tag_job normal reason)" \
 	"^errno: cycle 1 unplug: no DEVICE_DELETED for dimm0 .*Offline failed"
 expect_match "normal, expected clean: kmsg failures" "$(q "select group_concat(distinct kind) from \
 	failures f join jobs j on f.job_id = j.id where j.run_id = $(run_of normal)")" "kmsg"
@@ -141,7 +133,7 @@ expect_eq "normal: unplug failure op and errno" "$(q "select op_name || '|' || e
 # --- the verifier is real: a page the guest damages is caught ---
 hp corrupt --inject corrupt
 expect_eq "corrupt exit" "$rc" 1
-expect_match "corrupt reason" "$(job corrupt reason)" \
+expect_match "corrupt reason" "$(tag_job corrupt reason)" \
 	"^verify: cycle 1 verify: 1 of [0-9]+ pages read back wrong: first index=[0-9]+ offset=96 class=garbage"
 
 done_test

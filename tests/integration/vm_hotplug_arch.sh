@@ -30,21 +30,13 @@ hp() { # TAG KERNEL ARGS...: one run into $DB, its exit code in $rc
 	echo "$tag: exit $rc"
 	[ "$rc" = 0 ] || tail -5 "$T/$tag.out"
 }
-job() { # TAG COLUMN
-	q "select $2 from jobs where run_id = (select id from runs where tag = '$1')"
-}
-ops() { # TAG: "plug=1 online=1 ..." in the op order
-	q "select group_concat(name || '=' || count, ' ') from (select o.name, o.count from job_ops o
-		join jobs j on o.job_id = j.id join runs r on j.run_id = r.id
-		where r.tag = '$1' order by o.id)"
-}
 
 # --- ppc64le pseries: pc-dimm LMBs ---
 guest ppc64le "$KP"
 hp ppc "$KP" --bin "$B" --seed 3
 expect_eq "ppc64le exit" "$rc" 0
-expect_eq "ppc64le job" "$(job ppc "label || '|' || status || '|' || reason")" "pc-dimm|pass|"
-expect_eq "ppc64le ops" "$(ops ppc)" "plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
+expect_eq "ppc64le job" "$(tag_job ppc "label || '|' || status || '|' || reason")" "pc-dimm|pass|"
+expect_eq "ppc64le ops" "$(tag_ops ppc)" "plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
 expect_eq "ppc64le arch" "$(q "select arch || '|' || page_size from runs where tag = 'ppc'")" \
 	"ppc64le|65536"
 expect_eq "ppc64le online twice in Movable" \
@@ -55,9 +47,9 @@ expect_match "ppc64le data back" "$(grep -a "@@MMT-GUEST hp gone" "$T/ppc/consol
 
 hp ppclimit "$KP" --bin "$B" --online normal --expect limitation
 expect_eq "ppc64le limitation exit" "$rc" 0
-expect_match "ppc64le limitation reason" "$(job ppclimit "status || '|' || reason")" \
+expect_match "ppc64le limitation reason" "$(tag_job ppclimit "status || '|' || reason")" \
 	"^pass\|expected limitation in 1 of 1 cycles: cycle 1: no DEVICE_DELETED for dimm0 .*indexed-count-remove failed"
-expect_eq "ppc64le limitation ops" "$(ops ppclimit)" \
+expect_eq "ppc64le limitation ops" "$(tag_ops ppclimit)" \
 	"plug=1 online=1 verify=2 reboot=1 unplug=0 recheck=0 cycle=1"
 expect_match "ppc64le limitation kmsg kept as allowed" "$(q "select group_concat(verdict || ':' || \
 	rule, ',') from kmsg where run_id = (select id from runs where tag = 'ppclimit')")" \
@@ -67,9 +59,9 @@ expect_match "ppc64le limitation kmsg kept as allowed" "$(q "select group_concat
 guest aarch64 "$KA"
 hp arm "$KA" --bin "$B" --device virtio-mem --seed 5
 expect_eq "aarch64 exit" "$rc" 0
-expect_eq "aarch64 job" "$(job arm "label || '|' || status || '|' || placement")" \
+expect_eq "aarch64 job" "$(tag_job arm "label || '|' || status || '|' || placement")" \
 	"virtio-mem|pass|guest node 0"
-expect_eq "aarch64 ops" "$(ops arm)" "plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
+expect_eq "aarch64 ops" "$(tag_ops arm)" "plug=1 online=1 verify=2 reboot=1 unplug=1 recheck=1 cycle=1"
 expect_match "aarch64 verified on virtio-mem's memory" \
 	"$(grep -a "@@MMT-GUEST hp verify" "$T/arm/console.log" | head -1)" \
 	"verify ok pages=([0-9]+) on_node=\1 bad=0"
