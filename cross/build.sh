@@ -17,13 +17,8 @@ die() {
 
 [ $# -ge 1 ] && [ $# -le 2 ] || die "usage: cross/build.sh x86_64|s390x|aarch64|ppc64le [BUILDDIR]"
 arch=$1
-case "$arch" in
-x86_64) darch=amd64 triplet=x86_64-linux-gnu ;;
-s390x) darch=s390x triplet=s390x-linux-gnu ;;
-aarch64) darch=arm64 triplet=aarch64-linux-gnu ;;
-ppc64le) darch=ppc64el triplet=powerpc64le-linux-gnu ;;
-*) die "unknown ARCH '$arch' (x86_64, s390x, aarch64 or ppc64le)" ;;
-esac
+. "$(dirname "$0")/arch.sh"
+cross_arch "$arch"
 src=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${2:-$src/build-$arch}
 

@@ -19,13 +19,8 @@ die() {
 }
 
 [ $# -eq 2 ] || die "usage: cross/sysroot.sh x86_64|s390x|aarch64|ppc64le DIR"
-case "$1" in
-x86_64) darch=amd64 triplet=x86_64-linux-gnu ;;
-s390x) darch=s390x triplet=s390x-linux-gnu ;;
-aarch64) darch=arm64 triplet=aarch64-linux-gnu ;;
-ppc64le) darch=ppc64el triplet=powerpc64le-linux-gnu ;;
-*) die "unknown ARCH '$1' (x86_64, s390x, aarch64 or ppc64le)" ;;
-esac
+. "$(dirname "$0")/arch.sh"
+cross_arch "$1"
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
 	die "needs Debian's apt-get and dpkg-deb"
 
